@@ -1,0 +1,2 @@
+import PBCrypto
+print("benchmarks: not yet")

@@ -1,0 +1,62 @@
+// swift-tools-version:6.1
+// PB-Stream: programmable payments for the AI era.
+// Dependencies point one way: PBCore -> PBCrypto -> PBProtocol -> (PBGuard, PBStream, Sentinel, PBRail,
+// PBProof) -> PBStore -> PBGateway -> pb. See docs/ARCHITECTURE.md.
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "protocol-banks",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "pb", targets: ["PBCLI"]),
+        .library(name: "PBCore", targets: ["PBCore"]),
+        .library(name: "PBCrypto", targets: ["PBCrypto"]),
+        .library(name: "PBProtocol", targets: ["PBProtocol"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // Money, identifiers, clocks, hex and JSON values: no dependencies at all.
+        .target(name: "PBCore", swiftSettings: strictSettings),
+        // Debian's libsecp256k1-dev (0.2.0, with the recovery module).
+        .systemLibrary(
+            name: "CSecp256k1",
+            pkgConfig: "libsecp256k1",
+            providers: [.apt(["libsecp256k1-dev"])]
+        ),
+        // Keccak-256, secp256k1, Ethereum addresses, EIP-191, EIP-712.
+        .target(name: "PBCrypto", dependencies: ["PBCore", "CSecp256k1"], swiftSettings: strictSettings),
+        // x402 v1/v2 wire types, header codec, the pb-session scheme (grant, voucher, receipt) and its verifier.
+        .target(name: "PBProtocol", dependencies: ["PBCore", "PBCrypto"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "PBCLI",
+            dependencies: [
+                "PBProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Release-mode benchmark executable: `swift run -c release pb-benchmarks`.
+        .executableTarget(
+            name: "pb-benchmarks",
+            dependencies: ["PBCrypto", "PBProtocol", "CSecp256k1"],
+            path: "Benchmarks/PBBenchmarks",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PBCoreTests",
+            dependencies: ["PBCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto"], swiftSettings: strictSettings),
+        .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
+        .testTarget(name: "PBCLITests", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
+    ]
+)

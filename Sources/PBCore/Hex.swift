@@ -1,0 +1,66 @@
+/// Hexadecimal encoding of byte strings, as Ethereum tooling writes them (`0x`-prefixed, lower case).
+public enum Hex {
+    public struct DecodingError: Error, Equatable, CustomStringConvertible, Sendable {
+        public let message: String
+        public var description: String { message }
+    }
+
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Lower-case hex, `0x`-prefixed unless `prefix` is false.
+    public static func encode(_ bytes: some Sequence<UInt8>, prefix: Bool = true) -> String {
+        var characters: [UInt8] = prefix ? [UInt8(ascii: "0"), UInt8(ascii: "x")] : []
+        characters.reserveCapacity(characters.count + bytes.underestimatedCount * 2)
+        for byte in bytes {
+            characters.append(digits[Int(byte >> 4)])
+            characters.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: characters, as: UTF8.self)
+    }
+
+    /// Decodes hex with an optional `0x`/`0X` prefix; either case. The digit count must be even.
+    public static func decode(_ string: String) throws(DecodingError) -> [UInt8] {
+        var utf8 = Substring(string).utf8[...]
+        if utf8.count >= 2, utf8.first == UInt8(ascii: "0"),
+            utf8.dropFirst().first == UInt8(ascii: "x") || utf8.dropFirst().first == UInt8(ascii: "X")
+        {
+            utf8 = utf8.dropFirst(2)
+        }
+        guard utf8.count % 2 == 0 else {
+            throw DecodingError(message: "hex string has an odd number of digits (\(utf8.count))")
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count / 2)
+        var high: UInt8? = nil
+        for character in utf8 {
+            guard let nibble = nibble(character) else {
+                throw DecodingError(message: "invalid hex digit '\(Character(Unicode.Scalar(character)))'")
+            }
+            if let highNibble = high {
+                bytes.append(highNibble << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        return bytes
+    }
+
+    /// Decodes hex and requires exactly `count` bytes.
+    public static func decode(_ string: String, count: Int) throws(DecodingError) -> [UInt8] {
+        let bytes = try decode(string)
+        guard bytes.count == count else {
+            throw DecodingError(message: "expected \(count) bytes of hex, got \(bytes.count)")
+        }
+        return bytes
+    }
+
+    private static func nibble(_ character: UInt8) -> UInt8? {
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
