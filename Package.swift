@@ -21,6 +21,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // SHA-256, HMAC and HKDF for credit-window MACs (docs/PROTOCOL.md section 8).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Money, identifiers, clocks, hex and JSON values: no dependencies at all.
@@ -32,7 +34,11 @@ let package = Package(
             providers: [.apt(["libsecp256k1-dev"])]
         ),
         // Keccak-256, secp256k1, Ethereum addresses, EIP-191, EIP-712.
-        .target(name: "PBCrypto", dependencies: ["PBCore", "CSecp256k1"], swiftSettings: strictSettings),
+        .target(
+            name: "PBCrypto",
+            dependencies: ["PBCore", "CSecp256k1", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
         // x402 v1/v2 wire types, header codec, the pb-session scheme (grant, voucher, receipt) and its verifier.
         .target(name: "PBProtocol", dependencies: ["PBCore", "PBCrypto"], swiftSettings: strictSettings),
         .executableTarget(
