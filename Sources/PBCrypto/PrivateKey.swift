@@ -62,3 +62,24 @@ public struct PrivateKey: Sendable, CustomStringConvertible, CustomDebugStringCo
     /// `dump()` and reflection-based printers see only the address.
     public var customMirror: Mirror { Mirror(self, children: ["address": address]) }
 }
+
+extension PrivateKey {
+    /// Elliptic-curve Diffie-Hellman: the x-coordinate (32 big-endian bytes) of `self × publicKey`.
+    ///
+    /// Raw x rather than libsecp256k1's default SHA-256 of the compressed point, because that is what every other
+    /// stack (OpenSSL, Python's `cryptography`, Web Crypto) returns; the protocol runs it through HKDF anyway
+    /// (docs/PROTOCOL.md, section 8). Both sides get the same bytes: a × (b·G) = b × (a·G).
+    public func sharedSecret(with publicKey: PublicKey) -> [UInt8] {
+        var point = publicKey.parsed()
+        var output = [UInt8](repeating: 0, count: 32)
+        let copyX: secp256k1_ecdh_hash_function = { output, x, _, _ in
+            guard let output, let x else { return 0 }
+            output.update(from: x, count: 32)
+            return 1
+        }
+        let result = secp256k1_ecdh(Secp256k1Context.shared.pointer, &output, &point, secret, copyX, nil)
+        // Both keys were validated when they were made, so the product is never the point at infinity.
+        precondition(result == 1, "secp256k1_ecdh failed with validated keys")
+        return output
+    }
+}

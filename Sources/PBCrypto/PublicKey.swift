@@ -52,7 +52,7 @@ public struct PublicKey: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "PublicKey(\(Hex.encode(uncompressedBytes)))" }
 
     /// The libsecp256k1 form. Re-parsing the validated 65 bytes cannot fail; it only converts the representation.
-    private func parsed() -> secp256k1_pubkey {
+    func parsed() -> secp256k1_pubkey {
         var key = secp256k1_pubkey()
         let result = secp256k1_ec_pubkey_parse(
             Secp256k1Context.shared.pointer, &key, uncompressedBytes, uncompressedBytes.count)
