@@ -103,6 +103,18 @@ import Testing
         #expect(Amount.zero(of: .eth).isZero)
     }
 
+    @Test func addingThenSubtractingLosesNothing() async {
+        await propertyCheck(input: Gen.uint128(in: 0...UInt128(UInt64.max)), Gen.uint128(in: 0...UInt128(UInt64.max))) {
+            left, right in
+            let first = Amount(baseUnits: left, asset: .usdc)
+            let second = Amount(baseUnits: right, asset: .usdc)
+            let sum = try first.adding(second)
+            #expect(sum == (try second.adding(first)))
+            #expect(try sum.subtracting(second) == first)
+            #expect(sum >= first && sum >= second)
+        }
+    }
+
     @Test func comparesByValue() throws {
         #expect(try Asset.usdc.amount("0.01") < Asset.usdc.amount("0.02"))
         #expect(try Asset.usdc.amount("2") > Asset.usdc.amount("1.999999"))
