@@ -43,6 +43,11 @@ func validVectorMatchesEthAccount(vector: EIP712Vector) throws {
     #expect(try Hex.encode(typedData.messageStructHash()) == vector.text("structHash"))
     #expect(try Hex.encode(typedData.hashStruct(typedData.primaryType, typedData.message)) == vector.text("structHash"))
     #expect(try Hex.encode(typedData.digest()) == vector.text("digest"))
+    // eth-account's signature over the digest recovers its signer, and our own signature is byte-identical.
+    let signature = try Signature(hex: vector.text("signature"))
+    #expect(try signature.recoverAddress(digest: typedData.digest()) == EthereumAddress(vector.text("signer")))
+    let key = try PrivateKey(hex: vector.text("privateKey"))
+    #expect(try key.sign(digest: typedData.digest()) == signature)
     // The JSON form survives a round trip through text unchanged.
     #expect(try TypedData(json: typedData.json) == typedData)
 }
