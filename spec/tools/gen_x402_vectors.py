@@ -11,6 +11,7 @@ Usage: python3.11 spec/tools/gen_x402_vectors.py   (from the repository root)
 import base64
 import json
 import pathlib
+import re
 from importlib.metadata import version
 
 from x402.http.constants import (
@@ -175,7 +176,7 @@ def malformed_cases() -> list[dict]:
     inline = [
         ("empty", "", "empty_header", "invalid_payload", 400),
         ("bad_base64", "%%%not*base64%%%", "invalid_base64", "invalid_payload", 400),
-        ("base64_bad_length", "QUJDRE", "invalid_base64", "invalid_payload", 400),
+        ("base64_bad_length", "QUJDRUZHS", "invalid_base64", "invalid_payload", 400),
         ("base64url_alphabet", b64(compact({"k": "??>>"})).replace("+", "-").replace("/", "_"),
          "invalid_base64", "invalid_payload", 400),
         ("not_json", b64("hello, world"), "invalid_json", "invalid_payload", 400),
@@ -195,6 +196,23 @@ def malformed_cases() -> list[dict]:
         "expectedReason": "header_too_large", "expectedErrorCode": "invalid_payload", "expectedHTTPStatus": 431,
     })
     return cases
+
+
+def package_error_codes() -> list[str]:
+    """The `ERR_*` reason strings of the generic and EVM layers, read from the package's source files.
+
+    Parsed rather than imported because importing x402.mechanisms.evm pulls in web3.
+    """
+    import x402
+
+    root = pathlib.Path(x402.__file__).parent
+    codes: list[str] = []
+    for relative in ("mechanisms/evm/constants.py", "server_base.py", "pending_settlement_store.py"):
+        text = (root / relative).read_text(encoding="utf-8")
+        for match in re.finditer(r'^\s*ERR_\w+\s*=\s*\(?\s*"([a-z0-9_]+)"', text, re.MULTILINE):
+            if match.group(1) not in codes:
+                codes.append(match.group(1))
+    return sorted(codes)
 
 
 def main() -> None:
@@ -240,6 +258,7 @@ def main() -> None:
                  X_PAYMENT_RESPONSE_HEADER, encode_payment_response_header),
         ],
         "malformed": malformed_cases(),
+        "errorCodes": package_error_codes(),
     }
     with OUTPUT.open("w", encoding="utf-8") as file:
         json.dump(document, file, indent=2, sort_keys=True)
