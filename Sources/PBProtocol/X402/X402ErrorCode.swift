@@ -1,8 +1,8 @@
 /// A machine-readable x402 reason code, as carried in `error`, `invalidReason` and `errorReason`.
 ///
 /// A struct rather than an enum because the set is open: facilitators and schemes (ours included, `pb_*`) add
-/// codes, and a client must keep an unknown code it receives instead of failing to decode the response. Add
-/// codes in an extension: `extension X402ErrorCode { public static let pbBudgetExceeded: Self = "pb_budget_exceeded" }`.
+/// codes, and a client must keep an unknown code it receives instead of failing to decode the response. Add codes
+/// in an extension in their own file, e.g. `public static let pbBudgetExceeded: Self = "pb_budget_exceeded"`.
 public struct X402ErrorCode: X402StringValue {
     public let rawValue: String
 
