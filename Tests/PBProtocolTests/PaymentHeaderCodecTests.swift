@@ -118,6 +118,8 @@ struct PaymentHeaderCodecTests {
         let json = String(decoding: try X402Vectors.headerJSON(header), as: UTF8.self)
         #expect(!json.contains(" ") && !json.contains("null"))
         #expect(json.contains("\"transaction\":\"\""))
+        #expect(json == #"{"network":"eip155:84532","success":false,"transaction":""}"#)
+        #expect(try PaymentHeaderCodec.encode(response) == header)
     }
 
     @Test func versionedDecodingDispatchesOnX402Version() throws {
@@ -143,6 +145,16 @@ struct PaymentHeaderCodecTests {
             return
         }
         #expect(legacyRequired.accepts.first?.maxAmountRequired == "10000")
+    }
+
+    @Test func missingVersionIsAMissingField() throws {
+        let header = Data(#"{"accepts":[]}"#.utf8).base64EncodedString()
+        #expect(throws: PaymentHeaderError.missingField("x402Version")) {
+            try PaymentHeaderCodec.decode(header, as: PaymentRequired.self)
+        }
+        #expect(throws: PaymentHeaderError.missingField("x402Version")) {
+            try PaymentHeaderCodec.decodePaymentRequired(header)
+        }
     }
 
     @Test func errorDetailsDoNotEchoInput() throws {

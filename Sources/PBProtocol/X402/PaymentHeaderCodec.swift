@@ -21,7 +21,8 @@ public enum AnyPaymentPayload: Hashable, Sendable {
 ///
 /// Encoding: standard base64 with padding of compact UTF-8 JSON with optional fields omitted, which is what the
 /// Python package's `x402.http.utils` produces (its `PAYMENT-RESPONSE` encoder uses `json.dumps` with spaces after
-/// separators; both forms decode to the same object, and we always write the compact one).
+/// separators; both forms decode to the same object, and we always write the compact one). Keys are sorted so
+/// that the same value always yields the same header; JSON gives key order no meaning.
 ///
 /// Decoding accepts standard base64 with or without padding, and surrounding spaces or tabs (HTTP optional
 /// whitespace). The URL-safe alphabet (`-`, `_`) is rejected: the spec says standard base64, and Python's lenient
@@ -47,12 +48,14 @@ public enum PaymentHeaderCodec {
     /// `JSONValue.number` whose text is not a number).
     public static func encode<Message: Encodable>(_ value: Message) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return try encoder.encode(value).base64EncodedString()
     }
 
     /// Decodes a header value as `Message`. For an `X402VersionedMessage` the `x402Version` is checked first, so
-    /// a message of another version reports that rather than a confusing missing field.
+    /// a message of another version reports that rather than a confusing missing field. A missing `x402Version`
+    /// is a `missingField` error: the Python package would assume 2, but every real sender writes the field and
+    /// guessing the protocol of a payment is not worth the ambiguity.
     public static func decode<Message: Decodable>(
         _ header: String, as type: Message.Type = Message.self
     ) throws(PaymentHeaderError) -> Message {
