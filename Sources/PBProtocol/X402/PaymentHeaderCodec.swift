@@ -1,0 +1,176 @@
+import Foundation
+
+/// A top-level x402 message that carries `x402Version`, so the codec can check the version before decoding.
+public protocol X402VersionedMessage: Codable, Sendable {
+    static var supportedX402Versions: Set<Int> { get }
+}
+
+/// A decoded `PAYMENT-REQUIRED` value of either protocol version.
+public enum AnyPaymentRequired: Hashable, Sendable {
+    case v1(PaymentRequiredV1)
+    case v2(PaymentRequired)
+}
+
+/// A decoded `PAYMENT-SIGNATURE` / `X-PAYMENT` value of either protocol version.
+public enum AnyPaymentPayload: Hashable, Sendable {
+    case v1(PaymentPayloadV1)
+    case v2(PaymentPayload)
+}
+
+/// x402 HTTP header names and the base64(JSON) encoding of their values.
+///
+/// Encoding: standard base64 with padding of compact UTF-8 JSON with optional fields omitted, which is what the
+/// Python package's `x402.http.utils` produces (its `PAYMENT-RESPONSE` encoder uses `json.dumps` with spaces after
+/// separators; both forms decode to the same object, and we always write the compact one). Keys are sorted so
+/// that the same value always yields the same header; JSON gives key order no meaning.
+///
+/// Decoding accepts standard base64 with or without padding, and surrounding spaces or tabs (HTTP optional
+/// whitespace). The URL-safe alphabet (`-`, `_`) is rejected: the spec says standard base64, and Python's lenient
+/// decoder silently drops those characters rather than reading them, so accepting them would make us disagree
+/// with the reference implementation about what a header means.
+public enum PaymentHeaderCodec {
+    /// v2: the 402 response's payment terms.
+    public static let paymentRequiredHeader = "PAYMENT-REQUIRED"
+    /// v2: the client's payment.
+    public static let paymentSignatureHeader = "PAYMENT-SIGNATURE"
+    /// v2: the settlement result.
+    public static let paymentResponseHeader = "PAYMENT-RESPONSE"
+    /// v1: the client's payment.
+    public static let legacyPaymentHeader = "X-PAYMENT"
+    /// v1: the settlement result.
+    public static let legacyPaymentResponseHeader = "X-PAYMENT-RESPONSE"
+
+    /// Headers longer than this (in UTF-8 bytes) are rejected before any decoding work. A real payload is a few
+    /// hundred bytes to a few KB; 16 KB leaves room for extensions while bounding what a hostile client costs us.
+    public static let maximumHeaderBytes = 16_384
+
+    /// base64(compact JSON) of `value`. Throws `EncodingError` only for values JSON cannot hold (e.g. a
+    /// `JSONValue.number` whose text is not a number).
+    public static func encode<Message: Encodable>(_ value: Message) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return try encoder.encode(value).base64EncodedString()
+    }
+
+    /// Decodes a header value as `Message`. For an `X402VersionedMessage` the `x402Version` is checked first, so
+    /// a message of another version reports that rather than a confusing missing field. A missing `x402Version`
+    /// is a `missingField` error: the Python package would assume 2, but every real sender writes the field and
+    /// guessing the protocol of a payment is not worth the ambiguity.
+    public static func decode<Message: Decodable>(
+        _ header: String, as type: Message.Type = Message.self
+    ) throws(PaymentHeaderError) -> Message {
+        let json = try jsonObjectBytes(of: header)
+        if let versioned = Message.self as? any X402VersionedMessage.Type {
+            let version = try x402Version(in: json)
+            guard versioned.supportedX402Versions.contains(version) else { throw .unsupportedVersion(version) }
+        }
+        return try decodeJSON(Message.self, from: json)
+    }
+
+    /// Decodes a `PAYMENT-REQUIRED` value of version 1 or 2.
+    public static func decodePaymentRequired(_ header: String) throws(PaymentHeaderError) -> AnyPaymentRequired {
+        let json = try jsonObjectBytes(of: header)
+        switch try x402Version(in: json) {
+        case 1: return .v1(try decodeJSON(PaymentRequiredV1.self, from: json))
+        case 2: return .v2(try decodeJSON(PaymentRequired.self, from: json))
+        case let version: throw .unsupportedVersion(version)
+        }
+    }
+
+    /// Decodes a `PAYMENT-SIGNATURE` (v2) or `X-PAYMENT` (v1) value.
+    public static func decodePaymentPayload(_ header: String) throws(PaymentHeaderError) -> AnyPaymentPayload {
+        let json = try jsonObjectBytes(of: header)
+        switch try x402Version(in: json) {
+        case 1: return .v1(try decodeJSON(PaymentPayloadV1.self, from: json))
+        case 2: return .v2(try decodeJSON(PaymentPayload.self, from: json))
+        case let version: throw .unsupportedVersion(version)
+        }
+    }
+
+    // MARK: - Steps
+
+    /// Size check, base64 and a top-level JSON-object check; returns the JSON bytes.
+    private static func jsonObjectBytes(of header: String) throws(PaymentHeaderError) -> Data {
+        // Measured before trimming or anything else, so an oversize header costs one length computation.
+        let byteCount = header.utf8.count
+        guard byteCount <= maximumHeaderBytes else { throw .tooLarge(byteCount: byteCount) }
+        let trimmed = header.trimmingCharacters(in: [" ", "\t"])
+        guard !trimmed.isEmpty else { throw .empty }
+        let json = try base64Decode(trimmed)
+        do {
+            _ = try JSONDecoder().decode(ObjectProbe.self, from: json)
+        } catch let error as DecodingError {
+            if case .typeMismatch = error { throw .invalidJSON("top level is not an object") }
+            throw .invalidJSON("not valid JSON")
+        } catch {
+            throw .invalidJSON("not valid JSON")
+        }
+        return json
+    }
+
+    private static func base64Decode(_ text: String) throws(PaymentHeaderError) -> Data {
+        var padded = text
+        switch text.utf8.count % 4 {
+        case 0: break
+        case 1: throw .invalidBase64  // no padding makes a 4n+1 length valid
+        case let remainder: padded += String(repeating: "=", count: 4 - remainder)
+        }
+        guard let data = Data(base64Encoded: padded) else { throw .invalidBase64 }
+        return data
+    }
+
+    private static func x402Version(in json: Data) throws(PaymentHeaderError) -> Int {
+        let probe = try decodeJSON(VersionProbe.self, from: json)
+        guard let version = probe.x402Version else { throw .missingField("x402Version") }
+        return version
+    }
+
+    private static func decodeJSON<Message: Decodable>(
+        _ type: Message.Type, from json: Data
+    ) throws(PaymentHeaderError) -> Message {
+        do {
+            return try JSONDecoder().decode(Message.self, from: json)
+        } catch let error as DecodingError {
+            throw headerError(for: error)
+        } catch {
+            throw .invalidJSON("not valid JSON")
+        }
+    }
+
+    /// Our own wording for a `DecodingError`: its debug descriptions may quote the input.
+    private static func headerError(for error: DecodingError) -> PaymentHeaderError {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return .missingField(dottedPath(context.codingPath + [key]))
+        case .valueNotFound(_, let context):
+            return .invalidJSON("null at \(dottedPath(context.codingPath))")
+        case .typeMismatch(let expected, let context):
+            return .invalidJSON("wrong type at \(dottedPath(context.codingPath)), expected \(expected)")
+        case .dataCorrupted(let context):
+            return .invalidJSON("invalid value at \(dottedPath(context.codingPath))")
+        @unknown default:
+            return .invalidJSON("undecodable")
+        }
+    }
+
+    private static func dottedPath(_ path: [any CodingKey]) -> String {
+        guard !path.isEmpty else { return "top level" }
+        return path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    }
+
+    /// Decodes only if the top level is an object; reads nothing else.
+    private struct ObjectProbe: Decodable {
+        init(from decoder: any Decoder) throws { _ = try decoder.container(keyedBy: AnyKey.self) }
+    }
+
+    private struct VersionProbe: Decodable {
+        let x402Version: Int?
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}
