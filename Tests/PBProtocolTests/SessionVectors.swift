@@ -1,0 +1,32 @@
+import Foundation
+import PBCore
+import Testing
+
+/// spec/vectors/pb-session.json, written by spec/tools/gen_pb_session_vectors.py with eth-account and `cryptography`.
+enum SessionVectors {
+    struct Entry: Sendable, CustomTestStringConvertible {
+        let value: JSONValue
+        var testDescription: String { value["name"]?.stringValue ?? value["method"]?.stringValue ?? "case" }
+
+        func text(_ key: String) throws -> String { try #require(value[key]?.stringValue, "missing \(key)") }
+        subscript(key: String) -> JSONValue? { value[key] }
+        /// `{"typedData": …, "signature": …}`, the document form `pb` reads and writes.
+        var document: JSONValue {
+            .object([("typedData", value["typedData"] ?? .null), ("signature", value["signature"] ?? .null)])
+        }
+    }
+
+    static let document: JSONValue = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("spec/vectors/pb-session.json")
+        guard let data = try? Data(contentsOf: url), let value = try? JSONValue.parse([UInt8](data)) else {
+            fatalError("cannot read \(url.path)")
+        }
+        return value
+    }()
+
+    static func entries(_ key: String) -> [Entry] { (document[key]?.arrayValues ?? []).map(Entry.init) }
+    static var grants: [Entry] { entries("grants") }
+    static var vouchers: [Entry] { entries("vouchers") }
+    static var tampered: [Entry] { entries("tampered") }
+}
