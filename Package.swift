@@ -63,6 +63,7 @@ let package = Package(
         ),
         .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
-        .testTarget(name: "PBCLITests", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
+        // Runs the built `pb` binary as a user would; depends on PBCLI so that it is built first.
+        .testTarget(name: "PBCLITests", dependencies: ["PBCLI", "PBProtocol"], swiftSettings: strictSettings),
     ]
 )

@@ -43,6 +43,11 @@ public enum Verdict<Value: Sendable>: Sendable {
         return nil
     }
 
+    /// The verdict of a throwing check: its value, or the refusal it threw.
+    public init(_ check: () throws(PaymentRefusal) -> Value) {
+        do { self = .valid(try check()) } catch { self = .invalid(error) }
+    }
+
     /// The value, or the refusal thrown.
     public func get() throws(PaymentRefusal) -> Value {
         switch self {
