@@ -93,13 +93,15 @@ public enum SessionDocument: Sendable, Hashable {
         do { signatureBytes = try Hex.decode(signatureText) } catch {
             throw PaymentRefusal(.pbSignatureMalformed, "signature is not hex: \(error.message)")
         }
+        // Field errors name the path in this document, as the domain's and the types' errors do.
+        let messagePath = "typedData.message"
         switch primaryType {
         case SessionGrant.eip712TypeName:
-            return .grant(try read(typedData, SessionGrant.self, signatureBytes) { (message) throws(SessionMessageError) in try SessionGrant(message: message) })
+            return .grant(try read(typedData, SessionGrant.self, signatureBytes) { (message) throws(SessionMessageError) in try SessionGrant(message: message, path: messagePath) })
         case PaymentVoucher.eip712TypeName:
-            return .voucher(try read(typedData, PaymentVoucher.self, signatureBytes) { (message) throws(SessionMessageError) in try PaymentVoucher(message: message) })
+            return .voucher(try read(typedData, PaymentVoucher.self, signatureBytes) { (message) throws(SessionMessageError) in try PaymentVoucher(message: message, path: messagePath) })
         case PaymentReceipt.eip712TypeName:
-            return .receipt(try read(typedData, PaymentReceipt.self, signatureBytes) { (message) throws(SessionMessageError) in try PaymentReceipt(message: message) })
+            return .receipt(try read(typedData, PaymentReceipt.self, signatureBytes) { (message) throws(SessionMessageError) in try PaymentReceipt(message: message, path: messagePath) })
         default:
             throw PaymentRefusal(.invalidPayload, "primaryType \(primaryType.prefix(64)) is not a pb-session message")
         }
