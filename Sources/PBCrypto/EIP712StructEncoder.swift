@@ -33,15 +33,27 @@ public struct EIP712StructEncoder: Sendable {
     /// `bytes1`...`bytes32`: left-aligned, zero-padded on the right.
     public mutating func appendFixedBytes(_ bytes: [UInt8]) { encoded.append(contentsOf: Self.word(fixedBytes: bytes)) }
 
-    public mutating func appendAddress(_ address: EthereumAddress) { encoded.append(contentsOf: Self.word(address: address)) }
+    // The appenders below write straight into the buffer: building a temporary 32-byte array per field cost more
+    // than the keccak of a voucher.
+    public mutating func appendAddress(_ address: EthereumAddress) {
+        appendZeros(12)
+        encoded.append(contentsOf: address.bytes)
+    }
 
     public mutating func appendBool(_ value: Bool) { encoded.append(contentsOf: Self.word(bool: value)) }
 
     /// Any `uintN` with N ≤ 64.
-    public mutating func appendUInt(_ value: UInt64) { encoded.append(contentsOf: Self.word(uint: value)) }
+    public mutating func appendUInt(_ value: UInt64) {
+        appendZeros(24)
+        appendBigEndian(value)
+    }
 
     /// Any `uintN` with N ≤ 128 (token amounts).
-    public mutating func appendUInt(_ value: UInt128) { encoded.append(contentsOf: Self.word(uint: value)) }
+    public mutating func appendUInt(_ value: UInt128) {
+        appendZeros(16)
+        appendBigEndian(UInt64(truncatingIfNeeded: value >> 64))
+        appendBigEndian(UInt64(truncatingIfNeeded: value))
+    }
 
     /// Any `intN` with N ≤ 64: sign-extended two's complement.
     public mutating func appendInt(_ value: Int64) { encoded.append(contentsOf: Self.word(int: value)) }
@@ -63,6 +75,19 @@ public struct EIP712StructEncoder: Sendable {
     /// An array of structs: keccak256 of the concatenated struct hashes.
     public mutating func appendStructArray<Value: EIP712Struct>(_ values: [Value]) {
         appendWordArray(values.map { $0.eip712StructHash() })
+    }
+
+    private mutating func appendZeros(_ count: Int) {
+        encoded.append(contentsOf: repeatElement(0, count: count))
+    }
+
+    private mutating func appendBigEndian(_ value: UInt64) {
+        var shift: UInt64 = 56
+        while true {
+            encoded.append(UInt8(truncatingIfNeeded: value &>> shift))
+            if shift == 0 { break }
+            shift -= 8
+        }
     }
 
     // MARK: - Words, for array elements and the generic encoder

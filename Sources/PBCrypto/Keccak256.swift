@@ -60,69 +60,134 @@ public enum Keccak256 {
         0x8000_0000_0000_8002, 0x8000_0000_0000_0080, 0x0000_0000_0000_800a, 0x8000_0000_8000_000a,
         0x8000_0000_8000_8081, 0x8000_0000_0000_8080, 0x0000_0000_8000_0001, 0x8000_0000_8000_8008,
     ]
-    private static let rotations: [UInt64] = [
-        1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14, 27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44,
-    ]
-    private static let piLanes: [Int] = [
-        10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4, 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1,
-    ]
-
     @inline(__always)
     private static func rotateLeft(_ value: UInt64, _ count: UInt64) -> UInt64 {
-        (value << count) | (value >> (64 - count))
+        // Masking shifts: the smart shifts `<<`/`>>` check for over-wide counts on every call.
+        (value &<< count) | (value &>> (64 &- count))
     }
 
-    /// Keccak-f[1600]: 24 rounds of theta, rho, pi, chi, iota over 25 lanes.
+    /// Keccak-f[1600]: 24 rounds of theta, rho, pi, chi, iota.
+    ///
+    /// Lanes live in 25 local variables (`aXY` is lane x + 5y) so the compiler keeps them in registers; the
+    /// rho and pi steps are written out lane by lane with their rotation offsets. This is generated, straight-line
+    /// code on purpose: the loop form with index tables was four times slower, and Keccak runs several times on
+    /// every paid request (EIP-712 digests, address derivation).
     private static func permute(_ state: UnsafeMutableBufferPointer<UInt64>) {
+        precondition(state.count == 25)
         roundConstants.withUnsafeBufferPointer { constants in
-            rotations.withUnsafeBufferPointer { rotation in
-                piLanes.withUnsafeBufferPointer { pi in
-                    for round in 0..<24 {
-                        // Theta
-                        let c0 = state[0] ^ state[5] ^ state[10] ^ state[15] ^ state[20]
-                        let c1 = state[1] ^ state[6] ^ state[11] ^ state[16] ^ state[21]
-                        let c2 = state[2] ^ state[7] ^ state[12] ^ state[17] ^ state[22]
-                        let c3 = state[3] ^ state[8] ^ state[13] ^ state[18] ^ state[23]
-                        let c4 = state[4] ^ state[9] ^ state[14] ^ state[19] ^ state[24]
-                        let d0 = c4 ^ rotateLeft(c1, 1)
-                        let d1 = c0 ^ rotateLeft(c2, 1)
-                        let d2 = c1 ^ rotateLeft(c3, 1)
-                        let d3 = c2 ^ rotateLeft(c4, 1)
-                        let d4 = c3 ^ rotateLeft(c0, 1)
-                        var row = 0
-                        while row < 25 {
-                            state[row] ^= d0
-                            state[row + 1] ^= d1
-                            state[row + 2] ^= d2
-                            state[row + 3] ^= d3
-                            state[row + 4] ^= d4
-                            row += 5
-                        }
-                        // Rho and pi
-                        var carried = state[1]
-                        for step in 0..<24 {
-                            let lane = pi[step]
-                            let next = state[lane]
-                            state[lane] = rotateLeft(carried, rotation[step])
-                            carried = next
-                        }
-                        // Chi
-                        row = 0
-                        while row < 25 {
-                            let a0 = state[row], a1 = state[row + 1], a2 = state[row + 2]
-                            let a3 = state[row + 3], a4 = state[row + 4]
-                            state[row] = a0 ^ (~a1 & a2)
-                            state[row + 1] = a1 ^ (~a2 & a3)
-                            state[row + 2] = a2 ^ (~a3 & a4)
-                            state[row + 3] = a3 ^ (~a4 & a0)
-                            state[row + 4] = a4 ^ (~a0 & a1)
-                            row += 5
-                        }
-                        // Iota
-                        state[0] ^= constants[round]
-                    }
-                }
+            var a00 = state[0]
+            var a10 = state[1]
+            var a20 = state[2]
+            var a30 = state[3]
+            var a40 = state[4]
+            var a01 = state[5]
+            var a11 = state[6]
+            var a21 = state[7]
+            var a31 = state[8]
+            var a41 = state[9]
+            var a02 = state[10]
+            var a12 = state[11]
+            var a22 = state[12]
+            var a32 = state[13]
+            var a42 = state[14]
+            var a03 = state[15]
+            var a13 = state[16]
+            var a23 = state[17]
+            var a33 = state[18]
+            var a43 = state[19]
+            var a04 = state[20]
+            var a14 = state[21]
+            var a24 = state[22]
+            var a34 = state[23]
+            var a44 = state[24]
+            for round in 0..<24 {
+                let c0 = a00 ^ a01 ^ a02 ^ a03 ^ a04
+                let c1 = a10 ^ a11 ^ a12 ^ a13 ^ a14
+                let c2 = a20 ^ a21 ^ a22 ^ a23 ^ a24
+                let c3 = a30 ^ a31 ^ a32 ^ a33 ^ a34
+                let c4 = a40 ^ a41 ^ a42 ^ a43 ^ a44
+                let d0 = c4 ^ rotateLeft(c1, 1)
+                let d1 = c0 ^ rotateLeft(c2, 1)
+                let d2 = c1 ^ rotateLeft(c3, 1)
+                let d3 = c2 ^ rotateLeft(c4, 1)
+                let d4 = c3 ^ rotateLeft(c0, 1)
+                let b00 = (a00 ^ d0)
+                let b13 = rotateLeft(a01 ^ d0, 36)
+                let b21 = rotateLeft(a02 ^ d0, 3)
+                let b34 = rotateLeft(a03 ^ d0, 41)
+                let b42 = rotateLeft(a04 ^ d0, 18)
+                let b02 = rotateLeft(a10 ^ d1, 1)
+                let b10 = rotateLeft(a11 ^ d1, 44)
+                let b23 = rotateLeft(a12 ^ d1, 10)
+                let b31 = rotateLeft(a13 ^ d1, 45)
+                let b44 = rotateLeft(a14 ^ d1, 2)
+                let b04 = rotateLeft(a20 ^ d2, 62)
+                let b12 = rotateLeft(a21 ^ d2, 6)
+                let b20 = rotateLeft(a22 ^ d2, 43)
+                let b33 = rotateLeft(a23 ^ d2, 15)
+                let b41 = rotateLeft(a24 ^ d2, 61)
+                let b01 = rotateLeft(a30 ^ d3, 28)
+                let b14 = rotateLeft(a31 ^ d3, 55)
+                let b22 = rotateLeft(a32 ^ d3, 25)
+                let b30 = rotateLeft(a33 ^ d3, 21)
+                let b43 = rotateLeft(a34 ^ d3, 56)
+                let b03 = rotateLeft(a40 ^ d4, 27)
+                let b11 = rotateLeft(a41 ^ d4, 20)
+                let b24 = rotateLeft(a42 ^ d4, 39)
+                let b32 = rotateLeft(a43 ^ d4, 8)
+                let b40 = rotateLeft(a44 ^ d4, 14)
+                a00 = b00 ^ (~b10 & b20)
+                a10 = b10 ^ (~b20 & b30)
+                a20 = b20 ^ (~b30 & b40)
+                a30 = b30 ^ (~b40 & b00)
+                a40 = b40 ^ (~b00 & b10)
+                a01 = b01 ^ (~b11 & b21)
+                a11 = b11 ^ (~b21 & b31)
+                a21 = b21 ^ (~b31 & b41)
+                a31 = b31 ^ (~b41 & b01)
+                a41 = b41 ^ (~b01 & b11)
+                a02 = b02 ^ (~b12 & b22)
+                a12 = b12 ^ (~b22 & b32)
+                a22 = b22 ^ (~b32 & b42)
+                a32 = b32 ^ (~b42 & b02)
+                a42 = b42 ^ (~b02 & b12)
+                a03 = b03 ^ (~b13 & b23)
+                a13 = b13 ^ (~b23 & b33)
+                a23 = b23 ^ (~b33 & b43)
+                a33 = b33 ^ (~b43 & b03)
+                a43 = b43 ^ (~b03 & b13)
+                a04 = b04 ^ (~b14 & b24)
+                a14 = b14 ^ (~b24 & b34)
+                a24 = b24 ^ (~b34 & b44)
+                a34 = b34 ^ (~b44 & b04)
+                a44 = b44 ^ (~b04 & b14)
+                a00 ^= constants[round]
             }
+            state[0] = a00
+            state[1] = a10
+            state[2] = a20
+            state[3] = a30
+            state[4] = a40
+            state[5] = a01
+            state[6] = a11
+            state[7] = a21
+            state[8] = a31
+            state[9] = a41
+            state[10] = a02
+            state[11] = a12
+            state[12] = a22
+            state[13] = a32
+            state[14] = a42
+            state[15] = a03
+            state[16] = a13
+            state[17] = a23
+            state[18] = a33
+            state[19] = a43
+            state[20] = a04
+            state[21] = a14
+            state[22] = a24
+            state[23] = a34
+            state[24] = a44
         }
     }
 }
