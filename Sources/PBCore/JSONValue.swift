@@ -135,3 +135,21 @@ extension JSONValue: Codable {
         }
     }
 }
+
+extension JSONValue {
+    /// Equality as JSON means it: object members compare regardless of their order (which JSON does not define and
+    /// `JSONDecoder` does not keep); arrays compare in order; numbers compare by their literal text.
+    public func isEquivalent(to other: JSONValue) -> Bool {
+        switch (self, other) {
+        case let (.array(left), .array(right)):
+            return left.count == right.count && zip(left, right).allSatisfy { $0.isEquivalent(to: $1) }
+        case let (.object(left), .object(right)):
+            guard left.count == right.count else { return false }
+            return left.allSatisfy { member in
+                right.first { $0.key == member.key }.map { member.value.isEquivalent(to: $0.value) } ?? false
+            }
+        default:
+            return self == other
+        }
+    }
+}

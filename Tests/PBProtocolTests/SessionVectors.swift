@@ -25,7 +25,12 @@ enum SessionVectors {
         return value
     }()
 
-    static func entries(_ key: String) -> [Entry] { (document[key]?.arrayValues ?? []).map(Entry.init) }
+    /// The array at a dotted path, e.g. `wire.payloads`.
+    static func entries(_ path: String) -> [Entry] {
+        var value: JSONValue? = document
+        for key in path.split(separator: ".") { value = value?[String(key)] }
+        return (value?.arrayValues ?? []).map(Entry.init)
+    }
     static var grants: [Entry] { entries("grants") }
     static var vouchers: [Entry] { entries("vouchers") }
     static var tampered: [Entry] { entries("tampered") }

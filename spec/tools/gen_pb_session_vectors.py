@@ -19,6 +19,14 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
+from x402.http.utils import (
+    decode_payment_required_header,
+    decode_payment_signature_header,
+    encode_payment_required_header,
+    encode_payment_response_header,
+    encode_payment_signature_header,
+)
+from x402.schemas import PaymentPayload, PaymentRequired, PaymentRequirements, ResourceInfo, SettleResponse
 
 OUT = pathlib.Path(__file__).resolve().parents[1] / "vectors" / "pb-session.json"
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -309,14 +317,89 @@ def tampered_cases(grant: dict, voucher: dict) -> list:
     return cases
 
 
+def voucher_wire(voucher: dict) -> dict:
+    return {**voucher["typedData"]["message"], "signature": voucher["signature"]}
+
+
+def pb_session_requirements(gateway_public_key: str, channel: dict | None = None) -> PaymentRequirements:
+    extra = {
+        "name": "USD Coin", "version": "2",
+        "domain": DOMAINS["ledger-base"],
+        "service": "chat", "unit": "call", "unitPrice": "0.01", "priceRule": "route:POST /v1/chat",
+        "quoteId": "qt_01JDZ8Y4M3Q2K7W9X5V6T3R1P0", "quoteExpiresAt": "1764000060",
+        "gatewayPublicKey": gateway_public_key, "maxWindowCredit": "1000000",
+        "requestBinding": hex0x(request_binding("POST", "/v1/chat")),
+    }
+    if channel:
+        extra["channel"] = channel
+    return PaymentRequirements(scheme="pb-session", network="eip155:8453", asset=USDC_BASE, amount="10000",
+                               pay_to=PAYEE, max_timeout_seconds=60, extra=extra)
+
+
+def wire_cases(grants: list, vouchers: list, window: dict, receipts: list) -> dict:
+    """The pb-session scheme inside x402's own models and header encoders: what a gateway sends and receives."""
+    exact = PaymentRequirements(scheme="exact", network="eip155:8453", asset=USDC_BASE, amount="10000",
+                                pay_to=PAYEE, max_timeout_seconds=60, extra={"name": "USD Coin", "version": "2"})
+    resource = ResourceInfo(url="https://api.example.com/v1/chat", description="Chat completion",
+                            mime_type="application/json")
+    accepted = pb_session_requirements(window["gatewayPublicKey"])
+    refused = PaymentRequired(
+        error="pb_cumulative_mismatch", resource=resource,
+        accepts=[pb_session_requirements(window["gatewayPublicKey"], channel={
+            "grantId": grants[0]["grantId"], "chargedCumulativeAmount": "30000", "lastSequence": "3"}), exact])
+    required = PaymentRequired(error="payment_required", resource=resource, accepts=[accepted, exact])
+    # An x402 client reads our 402 with the official decoder, whatever scheme it knows.
+    decoded = decode_payment_required_header(encode_payment_required_header(required))
+    assert [a.scheme for a in decoded.accepts] == ["pb-session", "exact"]
+
+    payloads = []
+
+    def add_payload(name, payload, expected):
+        model = PaymentPayload(resource=resource, accepted=accepted, payload=payload)
+        header = encode_payment_signature_header(model)
+        assert decode_payment_signature_header(header).payload == payload
+        payloads.append({"name": name, "headerValue": header, "payload": payload, "expected": expected})
+
+    add_payload("first voucher, grant included", {
+        "type": "voucher",
+        "grant": {"message": grants[0]["typedData"]["message"], "signature": grants[0]["signature"]},
+        "voucher": voucher_wire(vouchers[0])},
+        {"type": "voucher", "grantId": grants[0]["grantId"], "voucherId": vouchers[0]["voucherId"]})
+    add_payload("later voucher, grant known to the gateway", {"type": "voucher", "voucher": voucher_wire(vouchers[1])},
+                {"type": "voucher", "voucherId": vouchers[1]["voucherId"]})
+    add_payload("credit window opening", {"type": "voucher", "voucher": voucher_wire(vouchers[2])},
+                {"type": "voucher", "voucherId": vouchers[2]["voucherId"]})
+    call = window["calls"][0]
+    add_payload("call inside the window", {
+        "type": "call", "windowId": window["windowId"], "callIndex": call["callIndex"], "mac": call["mac"]},
+        {"type": "call", "windowId": window["windowId"], "callIndex": call["callIndex"], "mac": call["mac"]})
+
+    receipt = receipts[0]
+    settle = SettleResponse(success=True, transaction="", network="eip155:8453",
+                            payer=address_of(OWNER_KEY), amount=receipt["typedData"]["message"]["amount"],
+                            extra={"receipt": receipt["typedData"]["message"], "receiptSignature": receipt["signature"]})
+    return {
+        "paymentRequired": {"headerValue": encode_payment_required_header(required),
+                            "json": json.loads(required.model_dump_json(by_alias=True, exclude_none=True))},
+        "refusal": {"headerValue": encode_payment_required_header(refused),
+                    "json": json.loads(refused.model_dump_json(by_alias=True, exclude_none=True))},
+        "payloads": payloads,
+        "settleResponse": {"headerValue": encode_payment_response_header(settle), "gateway": address_of(GATEWAY_KEY),
+                           "receiptId": receipt["receiptId"]},
+    }
+
+
 def main() -> None:
     grants = grant_cases()
     grant_id = grants[0]["grantId"]
     vouchers = voucher_cases(grant_id)
+    window = window_case(vouchers[2])
+    receipts = [receipt_case(grant_id, vouchers[1], 0, "10000", "40000"),
+                receipt_case(grant_id, vouchers[2], 3, "10000", "1060000")]
     document = {
         "description": "pb-session scheme (docs/PROTOCOL.md): grants, vouchers, request bindings, credit-window "
                        "keys and MACs, receipts, and tampered inputs with the code a verifier must give.",
-        "generator": "spec/tools/gen_pb_session_vectors.py (eth-account 0.14.0, cryptography)",
+        "generator": "spec/tools/gen_pb_session_vectors.py (eth-account 0.14.0, cryptography, x402 2.25.0)",
         "domains": DOMAINS,
         "encodedTypes": {
             "SessionGrant": "SessionGrant(" + ",".join(f"{f['type']} {f['name']}" for f in GRANT_TYPE) + ")",
@@ -326,9 +409,9 @@ def main() -> None:
         "grants": grants,
         "vouchers": vouchers,
         "requestBindings": binding_cases(),
-        "windows": [window_case(vouchers[2])],
-        "receipts": [receipt_case(grant_id, vouchers[1], 0, "10000", "40000"),
-                     receipt_case(grant_id, vouchers[2], 3, "10000", "1060000")],
+        "windows": [window],
+        "receipts": receipts,
+        "wire": wire_cases(grants, vouchers, window, receipts),
         "tampered": tampered_cases(grants[0], vouchers[0]),
     }
     text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -45,6 +45,21 @@ struct MessageReader {
         return text
     }
 
+    mutating func object(_ key: String) throws(SessionMessageError) -> JSONValue {
+        let member = try value(key)
+        guard member.objectMembers != nil else {
+            throw SessionMessageError(path: "\(path).\(key)", message: "must be an object")
+        }
+        return member
+    }
+
+    /// An object that may be left out (`null` counts as left out).
+    mutating func optionalObject(_ key: String) throws(SessionMessageError) -> JSONValue? {
+        guard members.contains(where: { $0.key == key }) else { return nil }
+        if case .null = try value(key) { return nil }
+        return try object(key)
+    }
+
     mutating func address(_ key: String) throws(SessionMessageError) -> EthereumAddress {
         try Self.address(try string(key), path: "\(path).\(key)")
     }

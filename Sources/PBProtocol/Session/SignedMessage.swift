@@ -113,7 +113,7 @@ public enum SessionDocument: Sendable, Hashable {
     ) throws(PaymentRefusal) -> SignedMessage<Message> {
         do throws(SessionMessageError) {
             let canonical = SignedMessage<Message>.canonicalTypes
-            guard typedData["types"] == canonical else {
+            guard typedData["types"]?.isEquivalent(to: canonical) == true else {
                 throw SessionMessageError(
                     path: "typedData.types", message: "must be exactly the pb-session v1 types of \(Message.eip712TypeName)")
             }

@@ -1,0 +1,144 @@
+import PBCore
+import PBCrypto
+
+/// The gateway's view of one (grant, payee) channel, sent back on a refusal so an honest client resynchronises.
+public struct ChannelState: Sendable, Hashable {
+    public var grantId: Bytes32
+    public var chargedCumulativeAmount: UInt128
+    public var lastSequence: UInt64
+
+    public init(grantId: Bytes32, chargedCumulativeAmount: UInt128, lastSequence: UInt64) {
+        self.grantId = grantId
+        self.chargedCumulativeAmount = chargedCumulativeAmount
+        self.lastSequence = lastSequence
+    }
+}
+
+/// The `extra` object of a pb-session `accepts` entry (docs/PROTOCOL.md, section 6).
+///
+/// Reading ignores fields it does not know, so that later protocol versions can add some without breaking clients.
+public struct SessionRequirementsExtra: Sendable, Hashable {
+    /// The token's own EIP-712 name and version, for x402 tooling that checks them.
+    public var tokenName: String?
+    public var tokenVersion: String?
+    public var domain: EIP712Domain
+    public var service: String
+    public var unit: String
+    /// The rate as a decimal string of whole tokens per unit.
+    public var unitPrice: String
+    public var priceRule: String
+    public var quoteId: String
+    public var quoteExpiresAt: UInt64
+    public var gatewayPublicKey: PublicKey
+    public var maxWindowCredit: UInt128
+    public var requestBinding: Bytes32?
+    public var channel: ChannelState?
+
+    public init(
+        tokenName: String? = nil, tokenVersion: String? = nil, domain: EIP712Domain, service: String,
+        unit: String, unitPrice: String, priceRule: String, quoteId: String, quoteExpiresAt: UInt64,
+        gatewayPublicKey: PublicKey, maxWindowCredit: UInt128, requestBinding: Bytes32? = nil,
+        channel: ChannelState? = nil
+    ) {
+        self.tokenName = tokenName
+        self.tokenVersion = tokenVersion
+        self.domain = domain
+        self.service = service
+        self.unit = unit
+        self.unitPrice = unitPrice
+        self.priceRule = priceRule
+        self.quoteId = quoteId
+        self.quoteExpiresAt = quoteExpiresAt
+        self.gatewayPublicKey = gatewayPublicKey
+        self.maxWindowCredit = maxWindowCredit
+        self.requestBinding = requestBinding
+        self.channel = channel
+    }
+
+    public var jsonValue: JSONValue {
+        var members: [(key: String, value: JSONValue)] = []
+        if let tokenName { members.append(("name", .string(tokenName))) }
+        if let tokenVersion { members.append(("version", .string(tokenVersion))) }
+        members += [
+            ("domain", PBSessionDomain.jsonValue(domain)),
+            ("service", .string(service)),
+            ("unit", .string(unit)),
+            ("unitPrice", .string(unitPrice)),
+            ("priceRule", .string(priceRule)),
+            ("quoteId", .string(quoteId)),
+            ("quoteExpiresAt", .decimal(quoteExpiresAt)),
+            ("gatewayPublicKey", .string(Hex.encode(gatewayPublicKey.compressedBytes))),
+            ("maxWindowCredit", .decimal(maxWindowCredit)),
+        ]
+        if let requestBinding { members.append(("requestBinding", .bytes32(requestBinding))) }
+        if let channel {
+            members.append((
+                "channel",
+                .object([
+                    ("grantId", .bytes32(channel.grantId)),
+                    ("chargedCumulativeAmount", .decimal(channel.chargedCumulativeAmount)),
+                    ("lastSequence", .decimal(channel.lastSequence)),
+                ])
+            ))
+        }
+        return .object(members)
+    }
+
+    public init(extra: JSONValue) throws(PaymentRefusal) {
+        do throws(SessionMessageError) {
+            var reader = try MessageReader(extra, path: "extra")
+            tokenName = extra["name"]?.stringValue
+            tokenVersion = extra["version"]?.stringValue
+            domain = try PBSessionDomain.parse(try reader.object("domain"), path: "extra.domain")
+            service = try reader.string("service")
+            unit = try reader.string("unit")
+            unitPrice = try reader.string("unitPrice")
+            priceRule = try reader.string("priceRule")
+            quoteId = try reader.string("quoteId")
+            quoteExpiresAt = try reader.unsigned("quoteExpiresAt")
+            let keyText = try reader.string("gatewayPublicKey")
+            guard let key = try? PublicKey(hex: keyText) else {
+                throw SessionMessageError(path: "extra.gatewayPublicKey", message: "must be a secp256k1 public key")
+            }
+            gatewayPublicKey = key
+            maxWindowCredit = try reader.unsigned("maxWindowCredit")
+            requestBinding = extra["requestBinding"] == nil ? nil : try reader.bytes32("requestBinding")
+            if let channelObject = try reader.optionalObject("channel") {
+                var channelReader = try MessageReader(channelObject, path: "extra.channel")
+                channel = ChannelState(
+                    grantId: try channelReader.bytes32("grantId"),
+                    chargedCumulativeAmount: try channelReader.unsigned("chargedCumulativeAmount"),
+                    lastSequence: try channelReader.unsigned("lastSequence"))
+            } else {
+                channel = nil
+            }
+        } catch {
+            throw PaymentRefusal.malformed(error)
+        }
+    }
+}
+
+/// The `extra` of a pb-session `SettleResponse`: the gateway-signed receipt (docs/PROTOCOL.md, section 9).
+public enum SessionReceiptExtra {
+    public static func jsonValue(_ receipt: SignedPaymentReceipt) -> JSONValue {
+        .object([
+            ("receipt", receipt.message.eip712Message()),
+            ("receiptSignature", .string(Hex.encode(receipt.signatureBytes))),
+        ])
+    }
+
+    /// Reads the receipt; `domain` is the one the 402 announced. Check the signer with `recoverSigner()`.
+    public static func parse(_ extra: JSONValue, domain: EIP712Domain) throws(PaymentRefusal) -> SignedPaymentReceipt {
+        do throws(SessionMessageError) {
+            var reader = try MessageReader(extra, path: "extra")
+            let receipt = try PaymentReceipt(message: try reader.object("receipt"), path: "extra.receipt")
+            let signatureText = try reader.string("receiptSignature")
+            guard let signature = try? Hex.decode(signatureText) else {
+                throw SessionMessageError(path: "extra.receiptSignature", message: "must be hex")
+            }
+            return SignedPaymentReceipt(message: receipt, domain: domain, signatureBytes: signature)
+        } catch {
+            throw PaymentRefusal.malformed(error)
+        }
+    }
+}
