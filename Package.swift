@@ -41,6 +41,11 @@ let package = Package(
         ),
         // x402 v1/v2 wire types, header codec, the pb-session scheme (grant, voucher, receipt) and its verifier.
         .target(name: "PBProtocol", dependencies: ["PBCore", "PBCrypto"], swiftSettings: strictSettings),
+        // The gateway's storage vocabulary (grants, channels, payments, services, API keys) and the GatewayStore
+        // protocol that every adapter implements. No SQL here.
+        .target(name: "PBStore", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
+        // Session-key rules: the stateful checks of docs/PROTOCOL.md section 10 and the payment processor.
+        .target(name: "PBGuard", dependencies: ["PBStore"], swiftSettings: strictSettings),
         .executableTarget(
             name: "PBCLI",
             dependencies: [
