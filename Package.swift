@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         // SHA-256, HMAC and HKDF for credit-window MACs (docs/PROTOCOL.md section 8).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Money, identifiers, clocks, hex and JSON values: no dependencies at all.
@@ -45,7 +48,22 @@ let package = Package(
         // protocol that every adapter implements. No SQL here.
         .target(name: "PBStore", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
         // Session-key rules: the stateful checks of docs/PROTOCOL.md section 10 and the payment processor.
-        .target(name: "PBGuard", dependencies: ["PBStore"], swiftSettings: strictSettings),
+        .target(
+            name: "PBGuard",
+            dependencies: ["PBStore"],
+            swiftSettings: strictSettings
+        ),
+        // The HTTP side: PBStreamMiddleware, the reverse proxy, the management and facilitator APIs, the server.
+        .target(
+            name: "PBGateway",
+            dependencies: [
+                "PBGuard",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "PBCLI",
             dependencies: [

@@ -59,6 +59,7 @@ import Testing
         case .call(let call):
             #expect(expected["type"]?.stringValue == "call")
             #expect(call.windowId.hex == expected["windowId"]?.stringValue)
+            #expect(call.grantId.hex == expected["grantId"]?.stringValue)
             #expect(String(call.callIndex) == expected["callIndex"]?.stringValue)
             #expect(Hex.encode(call.mac) == expected["mac"]?.stringValue)
         }
@@ -85,12 +86,12 @@ import Testing
     @Test(arguments: [
         (#"{"voucher": {}}"#, "payload.type"),
         (#"{"type": "transfer"}"#, "payload.type"),
-        (#"{"type": "call", "windowId": "0x00", "callIndex": "1", "mac": "0x00"}"#, "payload.windowId"),
-        (#"{"type": "call", "windowId": "0x\#(String(repeating: "11", count: 32))", "callIndex": "0", "mac": "0x"}"#,
+        (#"{"type": "call", "grantId": "0x\#(String(repeating: "33", count: 32))", "windowId": "0x00", "callIndex": "1", "mac": "0x00"}"#, "payload.windowId"),
+        (#"{"type": "call", "grantId": "0x\#(String(repeating: "33", count: 32))", "windowId": "0x\#(String(repeating: "11", count: 32))", "callIndex": "0", "mac": "0x"}"#,
          "payload.callIndex"),
-        (#"{"type": "call", "windowId": "0x\#(String(repeating: "11", count: 32))", "callIndex": "1", "mac": "0x1234"}"#,
+        (#"{"type": "call", "grantId": "0x\#(String(repeating: "33", count: 32))", "windowId": "0x\#(String(repeating: "11", count: 32))", "callIndex": "1", "mac": "0x1234"}"#,
          "payload.mac"),
-        (#"{"type": "call", "windowId": "0x\#(String(repeating: "11", count: 32))", "callIndex": "1", "mac": "0x\#(String(repeating: "22", count: 32))", "tip": "1"}"#,
+        (#"{"type": "call", "grantId": "0x\#(String(repeating: "33", count: 32))", "windowId": "0x\#(String(repeating: "11", count: 32))", "callIndex": "1", "mac": "0x\#(String(repeating: "22", count: 32))", "tip": "1"}"#,
          "payload.tip"),
         (#"{"type": "voucher", "voucher": {"grantId": "0x"}}"#, "payload.voucher.signature"),
         (#"{"type": "voucher"}"#, "payload.voucher"),

@@ -371,8 +371,10 @@ def wire_cases(grants: list, vouchers: list, window: dict, receipts: list) -> di
                 {"type": "voucher", "voucherId": vouchers[2]["voucherId"]})
     call = window["calls"][0]
     add_payload("call inside the window", {
-        "type": "call", "windowId": window["windowId"], "callIndex": call["callIndex"], "mac": call["mac"]},
-        {"type": "call", "windowId": window["windowId"], "callIndex": call["callIndex"], "mac": call["mac"]})
+        "type": "call", "grantId": grants[0]["grantId"], "windowId": window["windowId"],
+        "callIndex": call["callIndex"], "mac": call["mac"]},
+        {"type": "call", "grantId": grants[0]["grantId"], "windowId": window["windowId"],
+         "callIndex": call["callIndex"], "mac": call["mac"]})
 
     receipt = receipts[0]
     settle = SettleResponse(success=True, transaction="", network="eip155:8453",

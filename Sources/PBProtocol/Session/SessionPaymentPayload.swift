@@ -3,11 +3,14 @@ import PBCrypto
 
 /// A call inside an open credit window: no signature, a MAC under the window key (docs/PROTOCOL.md, section 8).
 public struct SessionCall: Sendable, Hashable {
+    /// Names the channel (with the accepted `payTo`); not covered by the MAC, the window id commits to the grant.
+    public let grantId: Bytes32
     public let windowId: Bytes32
     public let callIndex: UInt64
     public let mac: [UInt8]
 
-    public init(windowId: Bytes32, callIndex: UInt64, mac: [UInt8]) {
+    public init(grantId: Bytes32, windowId: Bytes32, callIndex: UInt64, mac: [UInt8]) {
+        self.grantId = grantId
         self.windowId = windowId
         self.callIndex = callIndex
         self.mac = mac
@@ -48,6 +51,7 @@ public enum SessionPaymentPayload: Sendable, Hashable {
             case "call":
                 var reader = try MessageReader(payload, path: "payload")
                 _ = try reader.string("type")
+                let grantId = try reader.bytes32("grantId")
                 let windowId = try reader.bytes32("windowId")
                 let callIndex: UInt64 = try reader.unsigned("callIndex")
                 let macText = try reader.string("mac")
@@ -56,7 +60,7 @@ public enum SessionPaymentPayload: Sendable, Hashable {
                 guard let mac = try? Hex.decode(macText, count: 32) else {
                     throw SessionMessageError(path: "payload.mac", message: "must be 0x + 64 hex digits")
                 }
-                self = .call(SessionCall(windowId: windowId, callIndex: callIndex, mac: mac))
+                self = .call(SessionCall(grantId: grantId, windowId: windowId, callIndex: callIndex, mac: mac))
             default:
                 throw SessionMessageError(path: "payload.type", message: "must be \"voucher\" or \"call\", got \(type.prefix(32))")
             }
@@ -84,7 +88,7 @@ public enum SessionPaymentPayload: Sendable, Hashable {
             return .object(members)
         case .call(let call):
             return .object([
-                ("type", .string("call")), ("windowId", .bytes32(call.windowId)),
+                ("type", .string("call")), ("grantId", .bytes32(call.grantId)), ("windowId", .bytes32(call.windowId)),
                 ("callIndex", .decimal(call.callIndex)), ("mac", .string(Hex.encode(call.mac))),
             ])
         }

@@ -4,6 +4,12 @@ import PBCrypto
 /// A grant whose owner signature checked out.
 public struct VerifiedGrant: Sendable, Hashable {
     public let signed: SignedSessionGrant
+
+    /// A grant verified earlier, e.g. when it was registered and stored; only its signature is vouched for.
+    public init(previouslyVerified signed: SignedSessionGrant) {
+        self.signed = signed
+    }
+
     public var grant: SessionGrant { signed.message }
     public var grantId: Bytes32 { signed.digest }
     public var domain: EIP712Domain { signed.domain }
@@ -49,7 +55,7 @@ public struct SessionVerifier: Sendable {
                     "grant is signed by \(signer.address), not by its owner \(grant.owner)")
             }
             if let now { try Self.checkValidity(of: grant, now: now) }
-            return .valid(VerifiedGrant(signed: signed))
+            return .valid(VerifiedGrant(previouslyVerified: signed))
         } catch {
             return .invalid(error)
         }
@@ -93,7 +99,8 @@ public struct SessionVerifier: Sendable {
         }
     }
 
-    static func checkValidity(of grant: SessionGrant, now: UInt64) throws(PaymentRefusal) {
+    /// Check 11 for a grant: `validAfter <= now < validUntil`.
+    public static func checkValidity(of grant: SessionGrant, now: UInt64) throws(PaymentRefusal) {
         guard now >= grant.validAfter else {
             throw PaymentRefusal(.pbGrantNotYetValid, "grant is valid from \(grant.validAfter), now is \(now)")
         }

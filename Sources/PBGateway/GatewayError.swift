@@ -1,0 +1,29 @@
+import HTTPTypes
+import Hummingbird
+import PBCore
+
+/// Errors of the gateway's own API, as JSON: `{"error": code, "message": text}`.
+public struct GatewayError: Error, HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public static func notFound(_ message: String) -> GatewayError { GatewayError(.notFound, code: "not_found", message: message) }
+    public static func badRequest(_ message: String) -> GatewayError { GatewayError(.badRequest, code: "invalid_request", message: message) }
+    public static func unauthorized(_ message: String) -> GatewayError { GatewayError(.unauthorized, code: "unauthorized", message: message) }
+    public static func forbidden(_ message: String) -> GatewayError { GatewayError(.forbidden, code: "forbidden", message: message) }
+    public static func conflict(_ message: String) -> GatewayError { GatewayError(.conflict, code: "conflict", message: message) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = JSONValue.object([("error", .string(code)), ("message", .string(message))]).serialized()
+        return Response(
+            status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

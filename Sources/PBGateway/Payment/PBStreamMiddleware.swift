@@ -1,0 +1,108 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import PBCore
+import PBGuard
+import PBProtocol
+import PBStore
+
+/// The HTTP 402 gate as Hummingbird middleware: free routes pass, priced routes need a pb-session payment.
+///
+/// A request without payment gets `402` and a `PAYMENT-REQUIRED` offer; a paid request is verified and charged
+/// (atomically, by `PaymentProcessor`) before `next` runs, and its response carries `PAYMENT-RESPONSE` with the
+/// gateway-signed receipt. If `next` throws or answers 5xx, the charge is voided: the client is not charged for an
+/// upstream failure, and may retry the same payment, which is then charged once. Requests no route matches pass on
+/// untouched (`unknownRoutes: .passThrough`, for embedding) or get 404 (`.refuse`, for the reverse proxy).
+public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddleware {
+    public enum UnknownRoutes: Sendable { case passThrough, refuse }
+
+    public let processor: PaymentProcessor
+    public let pricing: any RoutePricing
+    public let unknownRoutes: UnknownRoutes
+    /// Base URL written into `resource.url` of the 402 (e.g. `https://api.example.com`).
+    public let publicBaseURL: String
+
+    public init(
+        processor: PaymentProcessor, pricing: any RoutePricing, unknownRoutes: UnknownRoutes = .passThrough,
+        publicBaseURL: String
+    ) {
+        self.processor = processor
+        self.pricing = pricing
+        self.unknownRoutes = unknownRoutes
+        self.publicBaseURL = publicBaseURL
+    }
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let method = request.method.rawValue
+        let target = request.uri.description
+        guard let route = try await pricing.route(method: method, path: request.uri.path) else {
+            if unknownRoutes == .passThrough { return try await next(request, context) }
+            throw GatewayError.notFound("no service is configured for \(method) \(request.uri.path)")
+        }
+        guard let price = route.priceBaseUnits else { return try await next(request, context) }
+        let offer = processor.offer(service: route.service, price: price, method: method, target: target, priceRule: route.rule)
+        let resourceURL = publicBaseURL + target
+        guard let header = request.headers[.paymentSignature] else {
+            let refusal = request.headers[.legacyPayment] == nil
+                ? PaymentRefusal(.paymentRequired, "this route costs \(offer.extra.unitPrice) per call; pay with PAYMENT-SIGNATURE")
+                : PaymentRefusal(.invalidX402Version, "X-PAYMENT is x402 v1; pb-session needs PAYMENT-SIGNATURE (v2)")
+            throw PaymentErrorResponse(refusal: refusal, offer: offer, resourceURL: resourceURL)
+        }
+        let payload: PaymentPayload
+        do throws(PaymentHeaderError) {
+            payload = try PaymentHeaderCodec.decode(header, as: PaymentPayload.self)
+        } catch {
+            let refusal = PaymentRefusal(error.errorCode, "PAYMENT-SIGNATURE: \(error.description)", httpStatus: error.httpStatus)
+            throw PaymentErrorResponse(refusal: refusal, offer: offer, resourceURL: resourceURL)
+        }
+        switch await processor.process(payload, offer: offer) {
+        case .refused(let refusal, let channel, let earlierReceipt):
+            context.logger.info(
+                "payment refused",
+                metadata: ["payment.code": .string(refusal.code.rawValue), "payment.service": .string(route.service.id)])
+            throw PaymentErrorResponse(
+                refusal: refusal, offer: offer, channel: channel, earlierReceipt: earlierReceipt, resourceURL: resourceURL)
+        case .paid(let paid):
+            return try await forward(request, context: context, paid: paid, service: route.service, next: next)
+        }
+    }
+
+    private func forward(
+        _ request: Request, context: Context, paid: PaidPayment, service: ServiceRecord,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        context.payment = PaymentState(payment: paid.record, settleResponse: paid.settleResponse, service: service)
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            try await voidCharge(paid, context: context, reason: "handler failed")
+            throw error
+        }
+        guard response.status.code < 500 else {
+            try await voidCharge(paid, context: context, reason: "upstream answered \(response.status.code)")
+            var failed = response
+            let voided = SettleResponse(
+                success: false, errorReason: "pb_charge_voided",
+                errorMessage: "the upstream failed, so the charge was voided; retry with the same payment",
+                transaction: "", network: paid.settleResponse.network, amount: "0")
+            if let header = try? PaymentHeaderCodec.encode(voided) { failed.headers[.paymentResponse] = header }
+            return failed
+        }
+        var paidResponse = response
+        if let header = try? PaymentHeaderCodec.encode(paid.settleResponse) {
+            paidResponse.headers[.paymentResponse] = header
+        }
+        return paidResponse
+    }
+
+    private func voidCharge(_ paid: PaidPayment, context: Context, reason: String) async throws {
+        _ = try await processor.void(paid.record.receiptId)
+        context.logger.warning(
+            "charge voided",
+            metadata: ["payment.receipt": .string(paid.record.receiptId.hex), "payment.reason": .string(reason)])
+    }
+}

@@ -1,0 +1,67 @@
+import PBCore
+import PBCrypto
+import PBProtocol
+import PBStore
+
+/// What the gateway asks for one request: the service, the price and the x402 entry it offered.
+public struct PaymentOffer: Sendable, Hashable {
+    public let service: ServiceRecord
+    public let price: UInt128
+    public let method: String
+    public let target: String
+    public let requestBinding: Bytes32
+    public let requirements: PaymentRequirements
+    public let extra: SessionRequirementsExtra
+
+    public init(
+        service: ServiceRecord, price: UInt128, method: String, target: String, requestBinding: Bytes32,
+        requirements: PaymentRequirements, extra: SessionRequirementsExtra
+    ) {
+        self.service = service
+        self.price = price
+        self.method = method
+        self.target = target
+        self.requestBinding = requestBinding
+        self.requirements = requirements
+        self.extra = extra
+    }
+}
+
+/// A payment whose signatures (or MAC) checked out, ready for the stateful checks and the charge.
+public struct PaymentAttempt: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// A voucher paying this one request.
+        case singlePayment(VerifiedVoucher)
+        /// A voucher opening a credit window; it also pays this request as call 0 of the window.
+        case windowOpening(VerifiedVoucher)
+        /// A call inside the channel's open window, its MAC already verified.
+        case windowCall(SessionCall)
+    }
+
+    public let kind: Kind
+    public let channel: ChannelKey
+    public let offer: PaymentOffer
+    public let now: UnixTime
+
+    public init(kind: Kind, channel: ChannelKey, offer: PaymentOffer, now: UnixTime) {
+        self.kind = kind
+        self.channel = channel
+        self.offer = offer
+        self.now = now
+    }
+
+    /// The idempotency key: `keccak256(voucherId ‖ uint64be(callIndex))` (docs/PROTOCOL.md, section 9).
+    public var receiptId: Bytes32 {
+        switch kind {
+        case .singlePayment(let voucher), .windowOpening(let voucher):
+            PaymentReceipt.receiptId(voucherId: voucher.voucherId, callIndex: 0)
+        case .windowCall(let call):
+            PaymentReceipt.receiptId(voucherId: call.windowId, callIndex: call.callIndex)
+        }
+    }
+
+    public var callIndex: UInt64 {
+        if case .windowCall(let call) = kind { return call.callIndex }
+        return 0
+    }
+}

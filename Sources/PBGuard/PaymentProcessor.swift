@@ -1,0 +1,229 @@
+import PBCore
+import PBCrypto
+import PBProtocol
+import PBStore
+
+/// The result of one paid request.
+public enum PaymentOutcome: Sendable {
+    case paid(PaidPayment)
+    /// `earlierReceipt`: the payment was already charged (a replayed header); its receipt, so the client can reconcile.
+    case refused(PaymentRefusal, channel: ChannelState?, earlierReceipt: SettleResponse?)
+
+    public var refusal: PaymentRefusal? {
+        if case .refused(let refusal, _, _) = self { return refusal }
+        return nil
+    }
+}
+
+public struct PaidPayment: Sendable {
+    public let record: PaymentRecord
+    public let settleResponse: SettleResponse
+}
+
+/// Verifies pb-session payments and charges them: docs/PROTOCOL.md section 10, checks 2 to 19, in order.
+///
+/// Checks that need no stored state (signatures, MACs, validity windows) run before the store is touched; the
+/// stateful ones run inside the store's charge transaction through `ChargeDecider`.
+public final class PaymentProcessor: Sendable {
+    public let store: any GatewayStore
+    public let domain: EIP712Domain
+    public let gatewayKey: PrivateKey
+    public let quoteTTLSeconds: UInt64
+    public let maxWindowCredit: UInt128
+    private let clock: any WallClock
+    private let verifier: SessionVerifier
+    private let decider: ChargeDecider
+    private let quotes: QuoteSigner
+    private let windowKeys: WindowKeyCache
+    private let grants: GrantCache
+
+    public init(
+        store: any GatewayStore, gatewayKey: PrivateKey, domain: EIP712Domain, clock: any WallClock,
+        quoteTTLSeconds: UInt64 = 60, maxWindowCredit: UInt128 = 1_000_000
+    ) {
+        self.store = store
+        self.gatewayKey = gatewayKey
+        self.domain = domain
+        self.clock = clock
+        self.quoteTTLSeconds = quoteTTLSeconds
+        self.maxWindowCredit = maxWindowCredit
+        self.verifier = SessionVerifier(expectedDomain: domain)
+        self.decider = ChargeDecider(maxWindowCredit: maxWindowCredit)
+        self.quotes = QuoteSigner(secret: gatewayKey.rawBytes)
+        self.windowKeys = WindowKeyCache(gatewayKey: gatewayKey)
+        self.grants = GrantCache()
+    }
+
+    public var now: UnixTime { clock.now }
+
+    /// The x402 entry for one request of `service` at `price` base units.
+    public func offer(
+        service: ServiceRecord, price: UInt128, method: String, target: String, unit: String = "call",
+        priceRule: String
+    ) -> PaymentOffer {
+        let binding = RequestBinding.compute(method: method, target: target)
+        let expiresAt = UInt64(clamping: clock.now.seconds) + quoteTTLSeconds
+        let amount = String(price)
+        let quoteId = quotes.quoteId(
+            amount: amount, payTo: service.payee.checksummed, asset: service.asset.checksummed, network: service.network,
+            service: service.id, requestBinding: binding, expiresAt: expiresAt)
+        let unitPrice = (try? Amount(baseUnits: price, decimals: service.assetDecimals))?.decimalString ?? amount
+        let extra = SessionRequirementsExtra(
+            domain: domain, service: service.id, unit: unit, unitPrice: unitPrice, priceRule: priceRule,
+            quoteId: quoteId, quoteExpiresAt: expiresAt, gatewayPublicKey: gatewayKey.publicKey,
+            maxWindowCredit: maxWindowCredit, requestBinding: binding)
+        let requirements = PaymentRequirements(
+            scheme: SessionPaymentPayload.scheme, network: Network(rawValue: service.network),
+            asset: service.asset.checksummed, amount: amount, payTo: service.payee.checksummed, maxTimeoutSeconds: 60,
+            extra: extra.jsonValue)
+        return PaymentOffer(
+            service: service, price: price, method: method, target: target, requestBinding: binding,
+            requirements: requirements, extra: extra)
+    }
+
+    /// Checks and charges a decoded `PaymentPayload` against `offer`.
+    public func process(_ payload: PaymentPayload, offer: PaymentOffer) async -> PaymentOutcome {
+        let now = clock.now
+        do {
+            let priced = try acceptedOffer(payload, offer: offer, now: now)
+            let session = try SessionPaymentPayload(payload: payload.payload, domain: domain)
+            let attempt = try await verifiedAttempt(session, offer: priced, now: now)
+            return try await charge(attempt)
+        } catch let refusal as PaymentRefusal {
+            return .refused(refusal, channel: nil, earlierReceipt: nil)
+        } catch {
+            return .refused(PaymentRefusal(.unexpectedVerifyError, "the gateway could not check the payment"), channel: nil, earlierReceipt: nil)
+        }
+    }
+
+    /// Refunds a charged payment whose upstream call failed; a retry of the same payment may then be charged once.
+    public func void(_ receiptId: Bytes32) async throws -> PaymentRecord? {
+        try await store.voidPayment(receiptId, at: clock.now)
+    }
+
+    /// Checks 2 to 5: version, scheme, network, and that `accepted` is what this gateway offers (or an unexpired
+    /// quote it issued earlier for this request, whose price is then honoured).
+    func acceptedOffer(_ payload: PaymentPayload, offer: PaymentOffer, now: UnixTime) throws(PaymentRefusal) -> PaymentOffer {
+        guard payload.x402Version == 2 else {
+            throw PaymentRefusal(.invalidX402Version, "x402Version \(payload.x402Version) is not supported; use 2")
+        }
+        let accepted = payload.accepted
+        guard accepted.scheme == SessionPaymentPayload.scheme else {
+            throw PaymentRefusal(.unsupportedScheme, "scheme \(accepted.scheme.prefix(40)) is not accepted here; use pb-session")
+        }
+        guard accepted.network == offer.requirements.network else {
+            throw PaymentRefusal(.invalidNetwork, "network \(accepted.network) is not \(offer.requirements.network)")
+        }
+        guard accepted.asset.lowercased() == offer.requirements.asset.lowercased(),
+            accepted.payTo.lowercased() == offer.requirements.payTo.lowercased()
+        else {
+            throw PaymentRefusal(.pbRequirementsMismatch, "accepted asset or payTo differ from what this route asks")
+        }
+        if accepted.amount == offer.requirements.amount { return offer }
+        guard let quoted = try? SessionRequirementsExtra(extra: accepted.extra),
+            quotes.isGenuine(accepted, extra: quoted, requestBinding: offer.requestBinding),
+            let price = UInt128(accepted.amount)
+        else {
+            throw PaymentRefusal(
+                .pbRequirementsMismatch, "accepted amount \(accepted.amount.prefix(40)) is not the price \(offer.price)")
+        }
+        guard UInt64(clamping: now.seconds) < quoted.quoteExpiresAt else {
+            throw PaymentRefusal(.pbQuoteExpired, "quote \(quoted.quoteId) expired at \(quoted.quoteExpiresAt)")
+        }
+        return PaymentOffer(
+            service: offer.service, price: price, method: offer.method, target: offer.target,
+            requestBinding: offer.requestBinding, requirements: accepted, extra: quoted)
+    }
+
+    /// Checks 6 to 11, 13 (payee) and 14: everything that needs no lock.
+    func verifiedAttempt(_ session: SessionPaymentPayload, offer: PaymentOffer, now: UnixTime) async throws -> PaymentAttempt {
+        let nowSeconds = UInt64(clamping: now.seconds)
+        switch session {
+        case .voucher(let includedGrant, let signedVoucher):
+            let grant = try await verifiedGrant(included: includedGrant, grantId: signedVoucher.message.grantId, now: now)
+            let voucher = try verifier.verify(voucher: signedVoucher, grant: grant, now: nowSeconds).get()
+            guard voucher.voucher.payee.lowercased == offer.requirements.payTo.lowercased() else {
+                throw PaymentRefusal(.pbPayeeMismatch, "voucher pays \(voucher.voucher.payee), this route pays \(offer.requirements.payTo)")
+            }
+            let channel = ChannelKey(grantId: grant.grantId, payee: voucher.voucher.payee)
+            if voucher.voucher.opensCreditWindow {
+                return PaymentAttempt(kind: .windowOpening(voucher), channel: channel, offer: offer, now: now)
+            }
+            guard voucher.voucher.requestBinding == offer.requestBinding else {
+                throw PaymentRefusal(.pbRequestBindingMismatch, "voucher is bound to another request than \(offer.method) \(offer.target)")
+            }
+            return PaymentAttempt(kind: .singlePayment(voucher), channel: channel, offer: offer, now: now)
+        case .call(let call):
+            let payee = try EthereumAddress(offer.requirements.payTo)
+            let channelKey = ChannelKey(grantId: call.grantId, payee: payee)
+            guard let window = try await store.channel(channelKey)?.window, window.windowId == call.windowId else {
+                throw PaymentRefusal(.pbWindowClosed, "window \(call.windowId) is not open on this channel")
+            }
+            let key = try windowKeys.key(windowId: window.windowId, sessionPublicKey: window.sessionPublicKey)
+            guard key.isValidMAC(call.mac, callIndex: call.callIndex, requestBinding: offer.requestBinding, amount: offer.price) else {
+                throw PaymentRefusal(.pbCallMACInvalid, "call MAC does not match this window, call index, request and price")
+            }
+            return PaymentAttempt(kind: .windowCall(call), channel: channelKey, offer: offer, now: now)
+        }
+    }
+
+    /// Checks 8, 9 and 11 for the grant: included (verified, then registered) or already registered.
+    private func verifiedGrant(included: SignedSessionGrant?, grantId: Bytes32, now: UnixTime) async throws -> VerifiedGrant {
+        let nowSeconds = UInt64(clamping: now.seconds)
+        if let included {
+            let verified = try verifier.verify(grant: included, now: nowSeconds).get()
+            if grants.grant(verified.grantId) == nil {
+                _ = try await store.registerGrant(included, at: now)
+                grants.insert(included)
+            }
+            return verified
+        }
+        let signed: SignedSessionGrant
+        if let cached = grants.grant(grantId) {
+            signed = cached
+        } else if let stored = try await store.grant(grantId) {
+            signed = stored.signed
+            grants.insert(signed)
+        } else {
+            throw PaymentRefusal(.pbGrantUnknown, "grant \(grantId) is not registered here: include it in the payload")
+        }
+        try SessionVerifier.checkValidity(of: signed.message, now: nowSeconds)
+        return VerifiedGrant(previouslyVerified: signed)
+    }
+
+    /// Checks 12 to 19 and the charge, in one store transaction.
+    private func charge(_ attempt: PaymentAttempt) async throws -> PaymentOutcome {
+        let grant = try await grantContent(attempt.channel.grantId)
+        let request = ChargeRequest(
+            channel: attempt.channel, receiptId: attempt.receiptId, rateWindowStart: attempt.now.adding(seconds: -60),
+            periodStart: grant.map { ChargeDecider.periodStart(of: $0.message, at: attempt.now) } ?? nil)
+        let decider = self.decider
+        let decision = try await store.charge(request) { context in decider.decide(attempt, context: context) }
+        switch decision {
+        case .charge(let mutation):
+            return .paid(PaidPayment(record: mutation.payment, settleResponse: settleResponse(for: mutation.payment, payer: grant?.message.owner)))
+        case .duplicate(let existing):
+            return .refused(
+                PaymentRefusal(.pbSequenceReplayed, "this payment was already charged (receipt \(existing.receiptId))"),
+                channel: nil, earlierReceipt: settleResponse(for: existing, payer: grant?.message.owner))
+        case .refuse(let refusal, let channel):
+            return .refused(refusal, channel: channel, earlierReceipt: nil)
+        }
+    }
+
+    private func grantContent(_ grantId: Bytes32) async throws -> SignedSessionGrant? {
+        if let cached = grants.grant(grantId) { return cached }
+        guard let stored = try await store.grant(grantId) else { return nil }
+        grants.insert(stored.signed)
+        return stored.signed
+    }
+
+    /// The `PAYMENT-RESPONSE` for a charged payment, with the receipt signed by the gateway key.
+    public func settleResponse(for payment: PaymentRecord, payer: EthereumAddress?) -> SettleResponse {
+        let signed = SignedPaymentReceipt.sign(payment.receipt, domain: domain, with: gatewayKey)
+        return SettleResponse(
+            success: true, payer: payer?.checksummed, transaction: "",
+            network: Network(rawValue: "eip155:\(domain.chainId ?? 0)"), amount: String(payment.amount),
+            extra: SessionReceiptExtra.jsonValue(signed))
+    }
+}
