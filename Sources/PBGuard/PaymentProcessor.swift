@@ -96,6 +96,33 @@ public final class PaymentProcessor: Sendable {
         }
     }
 
+    /// Checks 2 to 11 without charging (the facilitator's `/verify`): nil when the payment would be accepted so far.
+    public func verify(_ payload: PaymentPayload, offer: PaymentOffer) async -> PaymentRefusal? {
+        let now = clock.now
+        do {
+            let priced = try acceptedOffer(payload, offer: offer, now: now)
+            let session = try SessionPaymentPayload(payload: payload.payload, domain: domain)
+            _ = try await verifiedAttempt(session, offer: priced, now: now)
+            return nil
+        } catch let refusal as PaymentRefusal {
+            return refusal
+        } catch {
+            return PaymentRefusal(.unexpectedVerifyError, "the gateway could not check the payment")
+        }
+    }
+
+    /// The owner who pays under a grant, for `VerifyResponse.payer`.
+    public func payer(of payload: PaymentPayload) async -> EthereumAddress? {
+        guard let session = try? SessionPaymentPayload(payload: payload.payload, domain: domain) else { return nil }
+        switch session {
+        case .voucher(let grant, let voucher):
+            if let grant { return grant.message.owner }
+            return try? await grantContent(voucher.message.grantId)?.message.owner
+        case .call(let call):
+            return try? await grantContent(call.grantId)?.message.owner
+        }
+    }
+
     /// Refunds a charged payment whose upstream call failed; a retry of the same payment may then be charged once.
     public func void(_ receiptId: Bytes32) async throws -> PaymentRecord? {
         try await store.voidPayment(receiptId, at: clock.now)

@@ -24,10 +24,13 @@ public protocol PaymentRequestContext: RequestContext {
 public struct GatewayRequestContext: PaymentRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var payment: PaymentState?
+    /// The management API key that authenticated the request, if any.
+    public var apiKey: APIKeyRecord?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         payment = nil
+        apiKey = nil
     }
 
     /// Bodies of management calls are small JSON documents.

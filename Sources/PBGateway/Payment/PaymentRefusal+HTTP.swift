@@ -1,0 +1,16 @@
+import HTTPTypes
+import Hummingbird
+import PBCore
+import PBProtocol
+
+/// A refusal thrown outside the payment gate (e.g. registering a grant): its status and a JSON body with its code.
+extension PaymentRefusal: HTTPResponseError {
+    public var status: HTTPResponse.Status { HTTPResponse.Status(code: httpStatus) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = JSONValue.object([("error", .string(code.rawValue)), ("message", .string(message))]).serialized()
+        return Response(
+            status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
