@@ -21,15 +21,17 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
     public let unknownRoutes: UnknownRoutes
     /// Base URL written into `resource.url` of the 402 (e.g. `https://api.example.com`).
     public let publicBaseURL: String
+    public let metrics: GatewayMetrics
 
     public init(
         processor: PaymentProcessor, pricing: any RoutePricing, unknownRoutes: UnknownRoutes = .passThrough,
-        publicBaseURL: String
+        publicBaseURL: String, metrics: GatewayMetrics = GatewayMetrics()
     ) {
         self.processor = processor
         self.pricing = pricing
         self.unknownRoutes = unknownRoutes
         self.publicBaseURL = publicBaseURL
+        self.metrics = metrics
     }
 
     public func handle(
@@ -38,16 +40,22 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
         let method = request.method.rawValue
         let target = request.uri.description
         guard let route = try await pricing.route(method: method, path: request.uri.path) else {
+            metrics.recordRequest(outcome: "unpriced")
             if unknownRoutes == .passThrough { return try await next(request, context) }
             throw GatewayError.notFound("no service is configured for \(method) \(request.uri.path)")
         }
-        guard let price = route.priceBaseUnits else { return try await next(request, context) }
+        guard let price = route.priceBaseUnits else {
+            metrics.recordRequest(outcome: "free")
+            return try await next(request, context)
+        }
         let offer = processor.offer(service: route.service, price: price, method: method, target: target, priceRule: route.rule)
         let resourceURL = publicBaseURL + target
         guard let header = request.headers[.paymentSignature] else {
             let refusal = request.headers[.legacyPayment] == nil
                 ? PaymentRefusal(.paymentRequired, "this route costs \(offer.extra.unitPrice) per call; pay with PAYMENT-SIGNATURE")
                 : PaymentRefusal(.invalidX402Version, "X-PAYMENT is x402 v1; pb-session needs PAYMENT-SIGNATURE (v2)")
+            metrics.recordRequest(outcome: "refused")
+            metrics.recordRefusal(code: refusal.code.rawValue)
             throw PaymentErrorResponse(refusal: refusal, offer: offer, resourceURL: resourceURL)
         }
         let payload: PaymentPayload
@@ -55,16 +63,24 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
             payload = try PaymentHeaderCodec.decode(header, as: PaymentPayload.self)
         } catch {
             let refusal = PaymentRefusal(error.errorCode, "PAYMENT-SIGNATURE: \(error.description)", httpStatus: error.httpStatus)
+            metrics.recordRequest(outcome: "refused")
+            metrics.recordRefusal(code: refusal.code.rawValue)
             throw PaymentErrorResponse(refusal: refusal, offer: offer, resourceURL: resourceURL)
         }
-        switch await processor.process(payload, offer: offer) {
+        let started = ContinuousClock.now
+        let outcome = await processor.process(payload, offer: offer)
+        switch outcome {
         case .refused(let refusal, let channel, let earlierReceipt):
+            metrics.recordRequest(outcome: "refused")
+            metrics.recordRefusal(code: refusal.code.rawValue)
             context.logger.info(
                 "payment refused",
                 metadata: ["payment.code": .string(refusal.code.rawValue), "payment.service": .string(route.service.id)])
             throw PaymentErrorResponse(
                 refusal: refusal, offer: offer, channel: channel, earlierReceipt: earlierReceipt, resourceURL: resourceURL)
         case .paid(let paid):
+            metrics.recordCharge(amountBaseUnits: paid.record.amount, latency: ContinuousClock.now - started)
+            metrics.recordRequest(outcome: "paid")
             return try await forward(request, context: context, paid: paid, service: route.service, next: next)
         }
     }
@@ -100,6 +116,7 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
     }
 
     private func voidCharge(_ paid: PaidPayment, context: Context, reason: String) async throws {
+        metrics.recordRequest(outcome: "voided")
         _ = try await processor.void(paid.record.receiptId)
         context.logger.warning(
             "charge voided",
