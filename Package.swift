@@ -64,6 +64,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The agent side: answers 402s with pb-session payments, tracks spend, checks receipts.
+        .target(
+            name: "PBClient",
+            dependencies: ["PBProtocol", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "PBCLI",
             dependencies: [

@@ -1,0 +1,153 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import PBCore
+import PBCrypto
+import PBProtocol
+import Synchronization
+
+/// The agent side of pb-session: holds a session key and its grant, answers 402s by itself, tracks and persists
+/// what it has spent, and checks every receipt's gateway signature.
+///
+/// With credit windows (the default) one signed voucher pays for many calls, each authenticated by a MAC, and calls
+/// may run concurrently; without them each call signs a voucher and calls to one payee are best made one at a time.
+public final class PBClient: Sendable {
+    public struct Options: Sendable {
+        public var useCreditWindows = true
+        /// Credit to open a window with (nil: as much as the gateway, the grant and its per-payment limit allow).
+        public var windowCredit: UInt128?
+        public var windowSeconds: UInt64 = 600
+        public var timeoutSeconds: Int64 = 30
+        public var maximumResponseBytes = 16 << 20
+        public init() {}
+    }
+
+    public let sessionKey: PrivateKey
+    public let grant: SignedSessionGrant
+    public let options: Options
+    let stateFile: String?
+    let httpClient: HTTPClient
+    let state: Mutex<ClientState>
+
+    public init(
+        sessionKey: PrivateKey, grant: SignedSessionGrant, stateFile: String? = nil, options: Options = Options(),
+        httpClient: HTTPClient = .shared
+    ) throws {
+        guard sessionKey.address == grant.message.sessionKey else {
+            throw PBClientError("the session key \(sessionKey.address) is not the grant's \(grant.message.sessionKey)")
+        }
+        self.sessionKey = sessionKey
+        self.grant = grant
+        self.options = options
+        self.stateFile = stateFile
+        self.httpClient = httpClient
+        state = Mutex(try stateFile.map { try ClientState.load(from: $0, grantId: grant.digest) } ?? ClientState(grantId: grant.digest))
+    }
+
+    /// Charged so far under the grant, from the gateway's receipts.
+    public var spent: UInt128 { state.withLock { $0.channels.values.reduce(0) { $0 + $1.chargedCumulativeAmount } } }
+    public var remaining: UInt128 { grant.message.totalLimit - min(spent, grant.message.totalLimit) }
+
+    /// Sends a request, paying when asked. Returns the final response (a refusal stays a 4xx/402 response with the
+    /// gateway's JSON error); throws only when the gateway cannot be reached.
+    public func send(
+        method: String, url: String, headers: [(String, String)] = [], body: [UInt8] = []
+    ) async throws -> PaidResponse {
+        guard let components = URLComponents(string: url), components.host != nil else {
+            throw PBClientError("not an absolute URL: \(url.prefix(200))")
+        }
+        let target = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+            + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
+        let offerKey = "\(method.uppercased()) \(components.percentEncodedPath)"
+        var paymentHeader = try state.withLock { state in
+            try state.offers[offerKey].flatMap { try preparePayment($0, method: method, target: target, state: &state, onlyIfWindowOpen: true) }
+        }
+        for _ in 0..<3 {
+            let response = try await execute(method: method, url: url, headers: headers, body: body, payment: paymentHeader)
+            guard response.status == 402, let required = response.paymentRequired else {
+                var paid = response
+                paid.receipt = try record(response)
+                return paid
+            }
+            guard let entry = required.accepts.first(where: { $0.scheme == SessionPaymentPayload.scheme }),
+                let extra = try? SessionRequirementsExtra(extra: entry.extra)
+            else { return response }
+            let resumable = try state.withLock { state -> Bool in
+                state.offers[offerKey] = entry
+                return state.absorb(refusal: required.error ?? "", entry: entry, extra: extra)
+            }
+            guard resumable else { return response }
+            paymentHeader = try state.withLock { state in
+                try preparePayment(entry, method: method, target: target, state: &state, onlyIfWindowOpen: false)
+            }
+            try persist()
+        }
+        throw PBClientError("the gateway kept refusing the payment for \(method) \(url.prefix(200))")
+    }
+
+    private func preparePayment(
+        _ entry: PaymentRequirements, method: String, target: String, state: inout ClientState, onlyIfWindowOpen: Bool
+    ) throws -> String? {
+        guard let extra = try? SessionRequirementsExtra(extra: entry.extra), let price = UInt128(entry.amount) else {
+            throw PBClientError("the gateway's pb-session offer is malformed")
+        }
+        let payee = try EthereumAddress(entry.payTo)
+        state.gateways[payee.lowercased] = extra.gatewayPublicKey.address
+        let binding = RequestBinding.compute(method: method, target: target)
+        let now = UInt64(clamping: SystemWallClock().now.seconds)
+        var channel = state.channels[payee.lowercased] ?? ChannelProgress()
+        defer { state.channels[payee.lowercased] = channel }
+        let payload: SessionPaymentPayload
+        if options.useCreditWindows, var window = channel.window, now < window.validUntil,
+            window.reservedAmount + price <= window.ceiling
+        {
+            let callIndex = window.nextCallIndex
+            window.nextCallIndex += 1
+            window.reservedAmount += price
+            channel.window = window
+            let key = CreditWindowKey(
+                sessionKey: sessionKey, gatewayPublicKey: try PublicKey(bytes: window.gatewayPublicKey), windowId: window.windowId)
+            payload = .call(SessionCall(
+                grantId: grant.digest, windowId: window.windowId, callIndex: callIndex,
+                mac: key.mac(callIndex: callIndex, requestBinding: binding, amount: price)))
+        } else {
+            guard !onlyIfWindowOpen else { return nil }
+            payload = try voucherPayload(
+                price: price, payee: payee, binding: binding, extra: extra, channel: &channel, now: now)
+        }
+        let paymentPayload = PaymentPayload(accepted: entry, payload: payload.jsonValue)
+        return try PaymentHeaderCodec.encode(paymentPayload)
+    }
+
+    private func voucherPayload(
+        price: UInt128, payee: EthereumAddress, binding: Bytes32, extra: SessionRequirementsExtra,
+        channel: inout ChannelProgress, now: UInt64
+    ) throws -> SessionPaymentPayload {
+        let limits = grant.message
+        let charged = channel.chargedCumulativeAmount
+        var ceiling = charged + price
+        var requestBinding = binding
+        let validUntil = min(now + options.windowSeconds, limits.validUntil - 1)
+        if options.useCreditWindows {
+            var credit = min(options.windowCredit ?? extra.maxWindowCredit, extra.maxWindowCredit, limits.totalLimit - min(charged, limits.totalLimit))
+            if limits.perPaymentLimit > 0 { credit = min(credit, limits.perPaymentLimit) }
+            if credit >= price {
+                ceiling = charged + credit
+                requestBinding = .zero
+            }
+        }
+        channel.lastSequence += 1
+        let voucher = PaymentVoucher(
+            grantId: grant.digest, payee: payee, cumulativeAmount: ceiling, sequence: channel.lastSequence,
+            requestBinding: requestBinding, validUntil: validUntil)
+        let signed = SignedPaymentVoucher.sign(voucher, domain: extra.domain, with: sessionKey)
+        channel.window = requestBinding.isZero
+            ? ChannelProgress.OpenWindow(
+                windowId: signed.digest, ceiling: ceiling, validUntil: validUntil,
+                gatewayPublicKey: extra.gatewayPublicKey.compressedBytes, nextCallIndex: 1, reservedAmount: charged + price)
+            : nil
+        let includedGrant = channel.grantKnown ? nil : grant
+        return .voucher(grant: includedGrant, voucher: signed)
+    }
+}
