@@ -44,6 +44,10 @@ let package = Package(
         // The gateway's storage vocabulary (grants, channels, payments, services, API keys) and the GatewayStore
         // protocol that every adapter implements. No SQL here.
         .target(name: "PBStore", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
+        // Debian's libsqlite3-dev (3.40): the embedded database of the default gateway store.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // GatewayStore over one SQLite file (WAL), the embedded default.
+        .target(name: "PBStoreSQLite", dependencies: ["PBStore", "CSQLite"], swiftSettings: strictSettings),
         // Session-key rules: the stateful checks of docs/PROTOCOL.md section 10 and the payment processor.
         .target(name: "PBGuard", dependencies: ["PBStore"], swiftSettings: strictSettings),
         .executableTarget(
