@@ -72,6 +72,14 @@ let package = Package(
         ),
         .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
+        // The checks every GatewayStore adapter must pass, as plain functions each adapter's tests call.
+        .target(
+            name: "PBStoreTestSuite", dependencies: ["PBStore", "PBProtocol", "PBCrypto"], path: "Tests/PBStoreTestSuite",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PBStoreSQLiteTests", dependencies: ["PBStoreSQLite", "PBStoreTestSuite"], swiftSettings: strictSettings
+        ),
         // Runs the built `pb` binary as a user would; depends on PBCLI so that it is built first.
         .testTarget(name: "PBCLITests", dependencies: ["PBCLI", "PBProtocol"], swiftSettings: strictSettings),
     ]
