@@ -47,6 +47,10 @@ let package = Package(
         // The gateway's storage vocabulary (grants, channels, payments, services, API keys) and the GatewayStore
         // protocol that every adapter implements. No SQL here.
         .target(name: "PBStore", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
+        // Debian's libsqlite3-dev (3.40): the embedded database of the default gateway store.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // GatewayStore over one SQLite file (WAL), the embedded default.
+        .target(name: "PBStoreSQLite", dependencies: ["PBStore", "CSQLite"], swiftSettings: strictSettings),
         // Session-key rules: the stateful checks of docs/PROTOCOL.md section 10 and the payment processor.
         .target(
             name: "PBGuard",
@@ -92,6 +96,14 @@ let package = Package(
         ),
         .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
+        // The checks every GatewayStore adapter must pass, as plain functions each adapter's tests call.
+        .target(
+            name: "PBStoreTestSuite", dependencies: ["PBStore", "PBProtocol", "PBCrypto"], path: "Tests/PBStoreTestSuite",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PBStoreSQLiteTests", dependencies: ["PBStoreSQLite", "PBStoreTestSuite"], swiftSettings: strictSettings
+        ),
         // Runs the built `pb` binary as a user would; depends on PBCLI so that it is built first.
         .testTarget(name: "PBCLITests", dependencies: ["PBCLI", "PBProtocol"], swiftSettings: strictSettings),
     ]

@@ -1,0 +1,51 @@
+import Foundation
+import PBStore
+import PBStoreSQLite
+import PBStoreTestSuite
+import Testing
+
+/// The shared GatewayStore suite against SQLite: an in-memory database per check, a file for the restart check.
+@Suite struct SQLiteGatewayStoreTests {
+    let suite = GatewayStoreSuite { try SQLiteGatewayStore.inMemory() }
+
+    @Test func registeringIsIdempotentAndExact() async throws { try await suite.registeringIsIdempotentAndExact() }
+    @Test func revokedIsFinal() async throws { try await suite.revokedIsFinal() }
+    @Test func chargeAppliesExactlyTheMutation() async throws { try await suite.chargeAppliesExactlyTheMutation() }
+    @Test func refusalWritesNothing() async throws { try await suite.refusalWritesNothing() }
+    @Test func retrySeesExistingPayment() async throws { try await suite.retrySeesExistingPayment() }
+    @Test func unbalancedMutationsAreRejected() async throws { try await suite.unbalancedMutationsAreRejected() }
+    @Test func voidReversesOnce() async throws { try await suite.voidReversesOnce() }
+    @Test func voidedReceiptCanBeChargedAgain() async throws { try await suite.voidedReceiptCanBeChargedAgain() }
+    @Test func rateWindowAndPeriodCountTheirBoundaries() async throws {
+        try await suite.rateWindowAndPeriodCountTheirBoundaries()
+    }
+    @Test func creditWindowSurvivesRoundTrip() async throws { try await suite.creditWindowSurvivesRoundTrip() }
+    @Test func paginationReturnsEveryItemOnceNewestFirst() async throws {
+        try await suite.paginationReturnsEveryItemOnceNewestFirst()
+    }
+    @Test func servicesCanBeCreatedReadUpdatedAndDeleted() async throws {
+        try await suite.servicesCanBeCreatedReadUpdatedAndDeleted()
+    }
+    @Test func apiKeysAreFoundByHashUnlessRevoked() async throws { try await suite.apiKeysAreFoundByHashUnlessRevoked() }
+    @Test func firstIdempotentResponseWins() async throws { try await suite.firstIdempotentResponseWins() }
+    @Test func concurrentChargesNeverOverspend() async throws { try await suite.concurrentChargesNeverOverspend() }
+
+    @Test func dataSurvivesRestart() async throws {
+        let directory = try TemporaryDirectory()
+        try await GatewayStoreSuite.dataSurvivesRestart {
+            try SQLiteGatewayStore(dataDirectory: directory.path + "/data")
+        }
+    }
+}
+
+/// A directory removed when the test is done with it.
+final class TemporaryDirectory: Sendable {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "pb-store-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
