@@ -11,9 +11,12 @@ import PBStore
 public struct ManagementAPI: Sendable {
     public let processor: PaymentProcessor
     public var store: any GatewayStore { processor.store }
+    /// Called after a service is created, changed or deleted, so prices take effect at once.
+    public let onServicesChanged: @Sendable () async throws -> Void
 
-    public init(processor: PaymentProcessor) {
+    public init(processor: PaymentProcessor, onServicesChanged: @escaping @Sendable () async throws -> Void = {}) {
         self.processor = processor
+        self.onServicesChanged = onServicesChanged
     }
 
     public func register(on router: Router<GatewayRequestContext>) {
@@ -55,7 +58,7 @@ public struct ManagementAPI: Sendable {
             guard let payment = try await store.payment(receiptId) else { throw GatewayError.notFound("no payment \(receiptId)") }
             return JSONBodies.response(RecordJSON.payment(payment, decimals: try await decimals(ofGrant: payment.grantId)))
         }
-        ServicesAPI(store: store).register(on: merchant, admin: router.group("/v1").add(middleware: APIKeyAuthenticator(store: store, minimumRole: .admin)))
+        ServicesAPI(store: store, onChange: onServicesChanged).register(on: merchant, admin: router.group("/v1").add(middleware: APIKeyAuthenticator(store: store, minimumRole: .admin)))
     }
 
     private func grantRecord(_ context: GatewayRequestContext) async throws -> GrantRecord {

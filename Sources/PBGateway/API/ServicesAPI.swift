@@ -6,6 +6,7 @@ import PBStore
 /// Services CRUD (merchant key) and API keys (admin key).
 struct ServicesAPI: Sendable {
     let store: any GatewayStore
+    let onChange: @Sendable () async throws -> Void
 
     func register(on merchant: RouterGroup<GatewayRequestContext>, admin: RouterGroup<GatewayRequestContext>) {
         merchant.get("/services") { _, _ in
@@ -24,6 +25,7 @@ struct ServicesAPI: Sendable {
                     throw GatewayError.conflict("service \(service.id) exists; PUT /v1/services/\(service.id) to change it")
                 }
                 try await store.upsertService(service)
+                try await onChange()
                 return (.created, ServiceJSON.encode(service))
             }
         }
@@ -31,11 +33,13 @@ struct ServicesAPI: Sendable {
             let (body, _) = try await JSONBodies.read(request, context: context)
             let service = try ServiceJSON.decode(body, id: try context.parameters.require("serviceId"))
             try await store.upsertService(service)
+            try await onChange()
             return JSONBodies.response(ServiceJSON.encode(service))
         }
         merchant.delete("/services/:serviceId") { _, context in
             let id = try context.parameters.require("serviceId")
             guard try await store.deleteService(id) else { throw GatewayError.notFound("no service \(id)") }
+            try await onChange()
             return Response(status: .noContent)
         }
         admin.post("/api-keys") { request, context in

@@ -1,0 +1,81 @@
+import AsyncHTTPClient
+import HTTPTypes
+import Hummingbird
+import Logging
+import PBCore
+import PBCrypto
+import PBGuard
+import PBProtocol
+import PBStore
+
+/// Builds the gateway: management and facilitator APIs, `/metrics`, and every other path through the payment gate
+/// into the reverse proxy.
+public struct GatewayApplication: Sendable {
+    public let configuration: GatewayConfiguration
+    public let store: any GatewayStore
+    public let processor: PaymentProcessor
+    public let catalog: ServiceCatalog
+    public let metrics: GatewayMetrics
+    public let proxy: UpstreamProxy
+
+    public init(
+        configuration: GatewayConfiguration, store: any GatewayStore, gatewayKey: PrivateKey,
+        clock: any WallClock = SystemWallClock(), httpClient: HTTPClient
+    ) throws {
+        self.configuration = configuration
+        self.store = store
+        let decimals = configuration.services.first?.assetDecimals ?? 6
+        processor = PaymentProcessor(
+            store: store, gatewayKey: gatewayKey,
+            domain: PBSessionDomain.make(chainId: configuration.chainId, verifyingContract: configuration.verifyingContract),
+            clock: clock, quoteTTLSeconds: UInt64(configuration.quoteTTLSeconds),
+            maxWindowCredit: try configuration.maxWindowCreditBaseUnits(decimals: decimals))
+        catalog = ServiceCatalog(store: store)
+        metrics = GatewayMetrics()
+        proxy = UpstreamProxy(httpClient: httpClient, configuration: configuration)
+    }
+
+    /// Stores the configured services (the file wins over earlier API edits of the same id) and loads the catalog.
+    public func applyConfiguredServices() async throws {
+        for service in configuration.services { try await store.upsertService(service) }
+        try await catalog.reload()
+    }
+
+    public func makeRouter(publicBaseURL: String) -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        ManagementAPI(processor: processor, onServicesChanged: { [catalog] in try await catalog.reload() }).register(on: router)
+        FacilitatorAPI(processor: processor, pricing: catalog).register(on: router)
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        let gate = router.group().add(
+            middleware: PBStreamMiddleware<GatewayRequestContext>(
+                processor: processor, pricing: catalog, unknownRoutes: .refuse, publicBaseURL: publicBaseURL,
+                metrics: metrics))
+        let forward: @Sendable (Request, GatewayRequestContext) async throws -> Response = { [proxy, catalog] request, context in
+            let service: ServiceRecord?
+            if let paid = context.payment { service = paid.service } else {
+                service = try await catalog.route(method: request.method.rawValue, path: request.uri.path)?.service
+            }
+            guard let upstream = service?.upstreamURL else {
+                throw GatewayError.notFound("service \(service?.id ?? "?") has no upstream configured")
+            }
+            return await proxy.forward(request, to: upstream, clientAddress: nil, logger: context.logger).clientResponse
+        }
+        for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch, .head, .options] {
+            gate.on("/**", method: method, use: forward)
+            gate.on("/", method: method, use: forward)
+        }
+        return router
+    }
+
+    public func makeApplication(logger: Logger) -> some ApplicationProtocol {
+        let address = configuration.listen
+        return Application(
+            router: makeRouter(publicBaseURL: "http://\(address)"),
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "pb-stream"),
+            logger: logger)
+    }
+}
