@@ -9,6 +9,14 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// The gateway and its tests both speak to upstreams with AsyncHTTPClient and convert NIO headers to HTTP types.
+let httpClientDependencies: [Target.Dependency] = [
+    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "HTTPTypes", package: "swift-http-types"),
+]
+
 let package = Package(
     name: "protocol-banks",
     platforms: [.macOS(.v15)],
@@ -23,6 +31,14 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         // SHA-256, HMAC and HKDF for credit-window MACs (docs/PROTOCOL.md section 8).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // The gateway's HTTP server, upstream client, configuration file and logging.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // Imported directly by PBGateway for header and status types; already resolved through Hummingbird.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Money, identifiers, clocks, hex and JSON values: no dependencies at all.
@@ -46,6 +62,18 @@ let package = Package(
         .target(name: "PBStore", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
         // Session-key rules: the stateful checks of docs/PROTOCOL.md section 10 and the payment processor.
         .target(name: "PBGuard", dependencies: ["PBStore"], swiftSettings: strictSettings),
+        // The only module that knows HTTP: configuration, route matching and the reverse proxy.
+        .target(
+            name: "PBGateway",
+            dependencies: [
+                "PBStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ] + httpClientDependencies,
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "PBCLI",
             dependencies: [
@@ -68,6 +96,14 @@ let package = Package(
         ),
         .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "PBGatewayTests",
+            dependencies: [
+                "PBGateway",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ] + httpClientDependencies,
+            swiftSettings: strictSettings
+        ),
         // Runs the built `pb` binary as a user would; depends on PBCLI so that it is built first.
         .testTarget(name: "PBCLITests", dependencies: ["PBCLI", "PBProtocol"], swiftSettings: strictSettings),
     ]
