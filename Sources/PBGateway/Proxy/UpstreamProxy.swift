@@ -75,7 +75,8 @@ public struct UpstreamProxy: Sendable {
             upstreamResponse = try await httpClient.execute(
                 upstreamRequest, timeout: .seconds(Int64(timeoutSeconds)), logger: logger)
         } catch {
-            if Self.isBodyTooLarge(error) { return .requestTooLarge(limitBytes: maxRequestBodyBytes) }
+            // Our own bound, thrown from the upload stream, arrives here unwrapped.
+            if error is RequestBodyTooLargeError { return .requestTooLarge(limitBytes: maxRequestBodyBytes) }
             let failure = Self.classify(error)
             logger.warning("upstream request failed", metadata: ["kind": "\(failure.kind)", "error": "\(error)"])
             return .failed(failure)
@@ -96,12 +97,6 @@ public struct UpstreamProxy: Sendable {
     ) async -> UpstreamResult {
         await forward(
             request, to: upstreamURL, clientAddress: context.remoteAddress?.ipAddress, logger: context.logger)
-    }
-
-    private static func isBodyTooLarge(_ error: any Error) -> Bool {
-        if error is RequestBodyTooLargeError { return true }
-        // The client may wrap our error when it cancels the upload.
-        return String(describing: error).contains(String(describing: RequestBodyTooLargeError.self))
     }
 
     static func classify(_ error: any Error) -> UpstreamFailure {
