@@ -12,7 +12,7 @@ import Testing
             .connection: "close, X-Connection-Only", HTTPField.Name("X-Connection-Only")!: "1",
             HTTPField.Name("Proxy-Anything")!: "x", .upgrade: "websocket", .transferEncoding: "chunked",
             HTTPField.Name("Host")!: "gateway.example", .contentLength: "12", HTTPField.Name("Payment-Signature")!: "voucher",
-            HTTPField.Name("X-Forwarded-Proto")!: "https", HTTPField.Name("X-Kept")!: "yes",
+            HTTPField.Name("X-Forwarded-Proto")!: "https", HTTPField.Name("X-Kept")!: "yes", .expect: "100-continue",
         ]
         let headers = ProxyHeaders.upstreamRequestHeaders(
             from: fields, clientAddress: "192.0.2.1", scheme: "http", host: "gateway.example")

@@ -13,8 +13,9 @@ enum ProxyHeaders {
     /// The upstream must never see payment credentials: it could replay them.
     static let payment: Set<String> = ["payment-signature", "x-payment"]
 
-    /// Set by the HTTP client from the URL and body it sends.
-    static let recomputedByClient: Set<String> = ["host", "content-length"]
+    /// Host and Content-Length are set by the HTTP client from the URL and body it sends; Expect was answered (or not)
+    /// on the client's hop, and the upload to the upstream starts at once.
+    static let endAtGateway: Set<String> = ["host", "content-length", "expect"]
 
     /// Headers beyond this many are dropped rather than copied; Hummingbird already bounds the head size.
     static let maxHeaderCount = 256
@@ -44,7 +45,7 @@ enum ProxyHeaders {
         for field in fields.prefix(maxHeaderCount) {
             let name = field.name.canonicalName
             if isHopByHop(name, connectionNames: connectionNames) || payment.contains(name)
-                || recomputedByClient.contains(name)
+                || endAtGateway.contains(name)
             {
                 continue
             }
