@@ -9,6 +9,14 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// The gateway and its tests both speak to upstreams with AsyncHTTPClient and convert NIO headers to HTTP types.
+let httpClientDependencies: [Target.Dependency] = [
+    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "HTTPTypes", package: "swift-http-types"),
+]
+
 let package = Package(
     name: "protocol-banks",
     platforms: [.macOS(.v15)],
@@ -23,11 +31,14 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         // SHA-256, HMAC and HKDF for credit-window MACs (docs/PROTOCOL.md section 8).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // The gateway's HTTP server, upstream and agent client, configuration file and logging.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
-        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // Imported directly for header and status types; already resolved through Hummingbird.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Money, identifiers, clocks, hex and JSON values: no dependencies at all.
@@ -54,31 +65,24 @@ let package = Package(
         // GatewayStore over one SQLite file (WAL), the embedded default.
         .target(name: "PBStoreSQLite", dependencies: ["PBStore", "CSQLite"], swiftSettings: strictSettings),
         // Session-key rules: the stateful checks of docs/PROTOCOL.md section 10 and the payment processor.
-        .target(
-            name: "PBGuard",
-            dependencies: ["PBStore"],
-            swiftSettings: strictSettings
-        ),
-        // The HTTP side: PBStreamMiddleware, the reverse proxy, the management and facilitator APIs, the server.
+        .target(name: "PBGuard", dependencies: ["PBStore"], swiftSettings: strictSettings),
+        // The only module that knows HTTP: PBStreamMiddleware, the reverse proxy, configuration, the management and
+        // facilitator APIs, metrics and the server.
         .target(
             name: "PBGateway",
             dependencies: [
                 "PBGuard",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ] + httpClientDependencies,
             swiftSettings: strictSettings
         ),
         // The agent side: answers 402s with pb-session payments, tracks spend, checks receipts.
         .target(
             name: "PBClient",
-            dependencies: [
-                "PBProtocol",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            dependencies: ["PBProtocol"] + httpClientDependencies,
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -110,6 +114,14 @@ let package = Package(
         ),
         .testTarget(
             name: "PBStoreSQLiteTests", dependencies: ["PBStoreSQLite", "PBStoreTestSuite"], swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PBGatewayTests",
+            dependencies: [
+                "PBGateway", "PBClient", "PBStoreSQLite",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ] + httpClientDependencies,
+            swiftSettings: strictSettings
         ),
         // Runs the built `pb` binary as a user would; depends on PBCLI so that it is built first.
         .testTarget(name: "PBCLITests", dependencies: ["PBCLI", "PBProtocol"], swiftSettings: strictSettings),

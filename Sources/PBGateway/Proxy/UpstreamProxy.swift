@@ -1,0 +1,146 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Forwards a request to a service's upstream and streams the answer back, in both directions without holding a
+/// whole body in memory. It only reports what happened; charging and voiding are the caller's business.
+public struct UpstreamProxy: Sendable {
+    public let httpClient: HTTPClient
+    public let timeoutSeconds: Int
+    public let maxRequestBodyBytes: Int
+
+    public init(httpClient: HTTPClient, timeoutSeconds: Int, maxRequestBodyBytes: Int) {
+        self.httpClient = httpClient
+        self.timeoutSeconds = timeoutSeconds
+        self.maxRequestBodyBytes = maxRequestBodyBytes
+    }
+
+    public init(httpClient: HTTPClient, configuration: GatewayConfiguration) {
+        self.init(
+            httpClient: httpClient, timeoutSeconds: configuration.upstreamTimeoutSeconds,
+            maxRequestBodyBytes: configuration.maxRequestBodyBytes)
+    }
+
+    /// A client set up for proxying: redirects and compressed bodies pass through untouched, and a refused connection
+    /// fails at once instead of being retried until the timeout, so the caller can void quickly.
+    public static func makeHTTPClient(timeoutSeconds: Int) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            // The read timeout bounds silence while the body streams, after the head deadline is over.
+            timeout: .init(connect: .seconds(Int64(min(timeoutSeconds, 10))), read: .seconds(Int64(timeoutSeconds))),
+            decompression: .disabled
+        )
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.httpVersion = .http1Only
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    /// A 5xx from the upstream means the service was not delivered.
+    public static func isUpstreamFailure(status: HTTPResponse.Status) -> Bool { status.kind == .serverError }
+
+    /// Forwards `request` to `upstreamURL` + the request's path and query exactly as sent.
+    /// - Parameter clientAddress: the peer's IP address, appended to `X-Forwarded-For`.
+    public func forward(
+        _ request: Request, to upstreamURL: String, clientAddress: String?, logger: Logger
+    ) async -> UpstreamResult {
+        let declaredLength = request.headers[.contentLength].flatMap { Int($0) }
+        if let declaredLength, declaredLength > maxRequestBodyBytes {
+            return .requestTooLarge(limitBytes: maxRequestBodyBytes)
+        }
+
+        var base = Substring(upstreamURL)
+        while base.hasSuffix("/") { base = base.dropLast() }
+        var upstreamRequest = HTTPClientRequest(url: String(base) + (request.head.path ?? "/"))
+        upstreamRequest.method = HTTPMethod(rawValue: request.method.rawValue)
+        upstreamRequest.headers = ProxyHeaders.upstreamRequestHeaders(
+            from: request.headers, clientAddress: clientAddress, scheme: request.head.scheme ?? "http",
+            host: request.head.authority)
+
+        // No Content-Length and no Transfer-Encoding means no body (RFC 9112 section 6.3); sending an empty chunked
+        // body on a GET would confuse some upstreams.
+        let bounded = BoundedRequestBody(base: request.body, limitBytes: maxRequestBodyBytes)
+        if let declaredLength {
+            upstreamRequest.body = .stream(bounded, length: .known(Int64(declaredLength)))
+        } else if request.headers[.transferEncoding] != nil {
+            upstreamRequest.body = .stream(bounded, length: .unknown)
+        }
+
+        let upstreamResponse: HTTPClientResponse
+        do {
+            upstreamResponse = try await httpClient.execute(
+                upstreamRequest, timeout: .seconds(Int64(timeoutSeconds)), logger: logger)
+        } catch {
+            // Our own bound, thrown from the upload stream, arrives here unwrapped.
+            if error is RequestBodyTooLargeError { return .requestTooLarge(limitBytes: maxRequestBodyBytes) }
+            let failure = Self.classify(error)
+            logger.warning("upstream request failed", metadata: ["kind": "\(failure.kind)", "error": "\(error)"])
+            return .failed(failure)
+        }
+
+        let status = HTTPResponse.Status(code: Int(upstreamResponse.status.code))
+        let response = Response(
+            status: status,
+            headers: ProxyHeaders.clientResponseHeaders(from: upstreamResponse.headers),
+            body: ResponseBody(asyncSequence: upstreamResponse.body)
+        )
+        return .response(response, status: status)
+    }
+
+    /// Forwards with the client address and logger of a request context that knows the peer.
+    public func forward<Context: RemoteAddressRequestContext>(
+        _ request: Request, to upstreamURL: String, context: Context
+    ) async -> UpstreamResult {
+        await forward(
+            request, to: upstreamURL, clientAddress: context.remoteAddress?.ipAddress, logger: context.logger)
+    }
+
+    static func classify(_ error: any Error) -> UpstreamFailure {
+        let message = String(describing: error)
+        if let clientError = error as? HTTPClientError {
+            switch clientError {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .getConnectionFromPoolTimeout, .writeTimeout:
+                return UpstreamFailure(kind: .timeout, message: message)
+            default:
+                return UpstreamFailure(kind: .invalidResponse, message: message)
+            }
+        }
+        if error is NIOConnectionError || (error as? IOError)?.errnoCode == ECONNREFUSED {
+            return UpstreamFailure(kind: .connectionRefused, message: message)
+        }
+        if let channelError = error as? ChannelError, case .connectTimeout = channelError {
+            return UpstreamFailure(kind: .timeout, message: message)
+        }
+        return UpstreamFailure(kind: .invalidResponse, message: message)
+    }
+}
+
+/// Thrown into the upload when the client sends more than the bound.
+struct RequestBodyTooLargeError: Error {}
+
+/// The request body, counted as it streams: past the bound the upload stops with `RequestBodyTooLargeError`, so a
+/// body without Content-Length cannot grow without limit.
+struct BoundedRequestBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let base: RequestBody
+    let limitBytes: Int
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: RequestBody.AsyncIterator
+        let limitBytes: Int
+        var receivedBytes = 0
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let buffer = try await base.next() else { return nil }
+            receivedBytes += buffer.readableBytes
+            if receivedBytes > limitBytes { throw RequestBodyTooLargeError() }
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), limitBytes: limitBytes) }
+}
