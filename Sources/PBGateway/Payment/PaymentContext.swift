@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import PBCore
 import PBProtocol
 import PBStore
@@ -21,16 +22,19 @@ public protocol PaymentRequestContext: RequestContext {
 }
 
 /// The gateway's own request context.
-public struct GatewayRequestContext: PaymentRequestContext {
+public struct GatewayRequestContext: PaymentRequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var payment: PaymentState?
     /// The management API key that authenticated the request, if any.
     public var apiKey: APIKeyRecord?
+    /// The peer, for `X-Forwarded-For`.
+    public let remoteAddress: SocketAddress?
 
-    public init(source: Source) {
+    public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         payment = nil
         apiKey = nil
+        remoteAddress = source.channel.remoteAddress
     }
 
     /// Bodies of management calls are small JSON documents.

@@ -41,7 +41,15 @@ public struct GatewayApplication: Sendable {
         try await catalog.reload()
     }
 
-    public func makeRouter(publicBaseURL: String) -> Router<GatewayRequestContext> {
+    /// Paths the gateway answers itself; every other path belongs to the merchant's API behind the payment gate.
+    /// (Hummingbird's trie does not backtrack from `/v1/…` literals to a catch-all, so the split is made up front.)
+    public static let ownPathPrefixes = [
+        "/v1/health", "/v1/grants", "/v1/payments", "/v1/services", "/v1/api-keys", "/v1/quote", "/v1/verify",
+        "/v1/settle", "/v1/supported", "/metrics",
+    ]
+
+    /// The gateway's own API: management, facilitator and metrics.
+    public func makeOwnRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         ManagementAPI(processor: processor, onServicesChanged: { [catalog] in try await catalog.reload() }).register(on: router)
         FacilitatorAPI(processor: processor, pricing: catalog).register(on: router)
@@ -50,7 +58,13 @@ public struct GatewayApplication: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
-        let gate = router.group().add(
+        return router
+    }
+
+    /// Everything else: the payment gate, then the reverse proxy to the service's upstream.
+    public func makeGateRouter(publicBaseURL: String) -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(
             middleware: PBStreamMiddleware<GatewayRequestContext>(
                 processor: processor, pricing: catalog, unknownRoutes: .refuse, publicBaseURL: publicBaseURL,
                 metrics: metrics))
@@ -62,20 +76,38 @@ public struct GatewayApplication: Sendable {
             guard let upstream = service?.upstreamURL else {
                 throw GatewayError.notFound("service \(service?.id ?? "?") has no upstream configured")
             }
-            return await proxy.forward(request, to: upstream, clientAddress: nil, logger: context.logger).clientResponse
+            return await proxy.forward(request, to: upstream, context: context).clientResponse
         }
         for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch, .head, .options] {
-            gate.on("/**", method: method, use: forward)
-            gate.on("/", method: method, use: forward)
+            router.on("/**", method: method, use: forward)
+            router.on("/", method: method, use: forward)
         }
         return router
+    }
+
+    public func makeResponder(publicBaseURL: String) -> GatewayResponder {
+        GatewayResponder(
+            own: makeOwnRouter().buildResponder(), gate: makeGateRouter(publicBaseURL: publicBaseURL).buildResponder())
     }
 
     public func makeApplication(logger: Logger) -> some ApplicationProtocol {
         let address = configuration.listen
         return Application(
-            router: makeRouter(publicBaseURL: "http://\(address)"),
+            responder: makeResponder(publicBaseURL: "http://\(address)"),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "pb-stream"),
             logger: logger)
+    }
+}
+
+/// Sends the gateway's own paths to its API and everything else through the payment gate.
+public struct GatewayResponder: HTTPResponder {
+    public typealias Context = GatewayRequestContext
+    let own: RouterResponder<GatewayRequestContext>
+    let gate: RouterResponder<GatewayRequestContext>
+
+    public func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
+        let path = request.uri.path
+        let isOwn = GatewayApplication.ownPathPrefixes.contains { path == $0 || path.hasPrefix($0 + "/") }
+        return try await (isOwn ? own : gate).respond(to: request, context: context)
     }
 }
