@@ -88,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "PBCLI",
             dependencies: [
-                "PBProtocol",
+                "PBProtocol", "PBGateway", "PBClient", "PBStoreSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -8,7 +8,13 @@ import PBProtocol
 /// gateway's part is played by the stateless verifier, a running total and the gateway's receipt signature.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Walk through a grant, paid calls, a credit window and refused forgeries.")
+        commandName: "demo", abstract: "Demos: the chatbot scenario through a live gateway, or the protocol in memory.",
+        subcommands: [ProtocolDemoCommand.self, ChatbotDemoCommand.self], defaultSubcommand: ProtocolDemoCommand.self)
+}
+
+struct ProtocolDemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "protocol", abstract: "Walk through a grant, paid calls, a credit window and refused forgeries.")
 
     @Option(name: .long, help: "Paid calls with one voucher each.")
     var calls = 5

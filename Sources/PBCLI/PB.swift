@@ -9,7 +9,10 @@ struct PB: AsyncParsableCommand {
             Amounts are decimal strings of whole tokens (0.01 USDC = 10000 base units), never floating point.
             The protocol is specified in docs/PROTOCOL.md.
             """,
-        subcommands: [KeygenCommand.self, GrantCommand.self, VoucherCommand.self, VerifyCommand.self, DemoCommand.self]
+        subcommands: [
+            ServeCommand.self, KeygenCommand.self, GrantCommand.self, VoucherCommand.self, VerifyCommand.self,
+            AgentCommand.self, DemoCommand.self,
+        ]
     )
 }
 

@@ -100,6 +100,22 @@ import Testing
         #expect(!result.errorOutput.contains(try JSONValue.parse(try runner.read("owner.key"))["privateKey"]?.stringValue ?? "?"))
     }
 
+    @Test func chatbotDemoPaysThroughALiveGateway() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeAll() }
+        let result = try runner.run("demo", "chatbot", "--calls", "3", "--port", "0", "--exit", "--data-dir", runner.path("demo"))
+        #expect(result.status == 0, "\(result.errorOutput)")
+        #expect(result.output.contains("== Without payment: HTTP 402"))
+        #expect(result.output.contains("scheme pb-session, amount 10000 base units"))
+        #expect(result.output.contains("call 3: HTTP 200"))
+        #expect(result.output.contains("spent 0.03 USDC remaining 49.97 USDC"))
+        #expect(result.output.contains("The gateway's ledger: spent 0.03 USDC, remaining 49.97 USDC"))
+        // The demo leaves keys and the grant for `pb agent call`, and the key files are private.
+        let attributes = try FileManager.default.attributesOfItem(atPath: runner.path("demo/agent.key"))
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(FileManager.default.fileExists(atPath: runner.path("demo/grant.json")))
+    }
+
     @Test func demoShowsPaymentsAndRefusesEveryForgery() throws {
         let runner = try CommandRunner()
         defer { runner.removeAll() }

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import PBClient
+import PBCore
+import PBCrypto
+import PBGateway
+import PBProtocol
+import PBStore
+
+/// The seed's scenario 1: an AI chatbot billed 0.01 USDC per call, through a real gateway on loopback in front of
+/// a small local chat API, paid by an agent that the owner granted 50 USDC for 30 days.
+struct ChatbotDemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chatbot", abstract: "Scenario 1: a chat API billed per call, an agent paying from a 50 USDC grant.")
+
+    @Option(name: .long, help: "Paid chat calls the agent makes.")
+    var calls = 10
+
+    @Option(name: .long, help: "Gateway port (0: any free port).")
+    var port = 8402
+
+    @Option(name: .customLong("data-dir"), help: "Where the gateway and the demo keys live (default: a new temporary folder).")
+    var dataDirectory: String?
+
+    @Flag(name: .customLong("exit"), help: "Stop after the calls instead of serving until Ctrl-C.")
+    var exitAfterCalls = false
+
+    func validate() throws {
+        guard (1...10_000).contains(calls) else { throw ValidationError("--calls is 1...10000") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "pb.demo")
+        // The demo's own output is the story; server chatter (including the shutdown at --exit) stays quiet.
+        logger.logLevel = .critical
+        let directory = dataDirectory ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("pb-demo-\(UUID().uuidString.prefix(8))").path
+        let upstream = try await ServerTask.start(router: Self.chatUpstream(), port: 0, logger: logger)
+        var configuration = GatewayConfiguration()
+        configuration.listen = ListenAddress(host: "127.0.0.1", port: port)
+        configuration.dataDirectory = directory
+        configuration.services = [Self.chatService(upstreamPort: upstream.port)]
+        let launcher = try await GatewayLauncher.prepare(configuration: configuration, logger: logger)
+        let gateway = try await ServerTask.start(
+            responder: launcher.application.makeResponder(publicBaseURL: "http://127.0.0.1:\(port)"), port: port,
+            logger: logger)
+        let baseURL = "http://127.0.0.1:\(gateway.port)"
+        print("== PB-Stream gateway on \(baseURL) in front of a chat API on port \(upstream.port) (data: \(directory))")
+
+        let unpaid = try await DemoHTTP.post(baseURL + "/v1/chat", body: "{\"prompt\":\"hello\"}")
+        print("\n== Without payment: HTTP \(unpaid.status)")
+        if let header = unpaid.paymentRequired,
+            let required = try? PaymentHeaderCodec.decode(header, as: PaymentRequired.self), let entry = required.accepts.first
+        {
+            print("PAYMENT-REQUIRED: x402 v\(required.x402Version), scheme \(entry.scheme), amount \(entry.amount) "
+                + "base units (0.01 USDC) to \(entry.payTo) on \(entry.network)")
+        }
+
+        let owner = PrivateKey.random(), agent = PrivateKey.random()
+        let now = UInt64(SystemWallClock().now.seconds)
+        let grant = SignedSessionGrant.sign(
+            SessionGrant(
+                owner: owner.address, sessionKey: agent.address, asset: Self.usdc, payees: [Self.payee],
+                services: ["chat"], totalLimit: 50_000_000, perPaymentLimit: 1_000_000, validAfter: now - 60,
+                validUntil: now + 30 * 86_400),
+            domain: launcher.application.processor.domain, with: owner)
+        try KeyFile.write(owner, to: directory + "/owner.key", overwrite: true)
+        try KeyFile.write(agent, to: directory + "/agent.key", overwrite: true)
+        try (grant.documentJSON.serialized() + "\n").write(toFile: directory + "/grant.json", atomically: true, encoding: .utf8)
+        print("\n== The owner \(owner.address) grants the agent \(agent.address) 50 USDC for 30 days (one signature)")
+        print("grant id \(grant.digest)")
+
+        let client = try PBClient(sessionKey: agent, grant: grant, stateFile: directory + "/agent-state.json")
+        print("\n== The agent chats \(calls) times at 0.01 USDC per call, paying by itself")
+        for call in 1...calls {
+            let response = try await client.send(
+                method: "POST", url: baseURL + "/v1/chat", headers: [("Content-Type", "application/json")],
+                body: Array("{\"prompt\":\"question \(call)\"}".utf8))
+            let receipt = response.receipt.map { "receipt \($0.receiptId.hex.prefix(14))…" } ?? "no receipt"
+            print("call \(call): HTTP \(response.status) \(response.bodyText.prefix(40)) | spent \(Self.usdcText(client.spent))"
+                + " remaining \(Self.usdcText(client.remaining)) | \(receipt)")
+        }
+        let stored = try await launcher.application.store.grant(grant.digest)
+        print("\n== The gateway's ledger: spent \(Self.usdcText(stored?.spent ?? 0)), remaining "
+            + "\(Self.usdcText(stored?.remaining ?? 0)) (a later issue settles every 10 USDC)")
+        if exitAfterCalls {
+            await gateway.stop()
+            await upstream.stop()
+            try await launcher.shutdown()
+            return
+        }
+        print("""
+
+            The gateway keeps running (Ctrl-C stops it). Try:
+              curl -i -X POST \(baseURL)/v1/chat -d '{}'          # 402 with PAYMENT-REQUIRED
+              pb agent call \(baseURL)/v1/chat --request POST --data '{}' --key \(directory)/agent.key \\
+                  --grant \(directory)/grant.json --state \(directory)/agent-state.json
+            """)
+        try await gateway.wait()
+        await upstream.stop()
+        try await launcher.shutdown()
+    }
+
+    static let usdc = try! EthereumAddress("0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913")
+    static let payee = try! EthereumAddress("0x9f1B6b1E2c4a0a1c83c6af1Bd6E7f0a2b3C4d5e6")
+
+    static func usdcText(_ baseUnits: UInt128) -> String {
+        ((try? Amount(baseUnits: baseUnits, decimals: 6))?.decimalString ?? "?") + " USDC"
+    }
+
+    static func chatService(upstreamPort: Int) -> ServiceRecord {
+        ServiceRecord(
+            id: "chat", name: "Demo chat", payee: payee, asset: usdc, network: "eip155:8453",
+            upstreamURL: "http://127.0.0.1:\(upstreamPort)", pathPrefix: "/",
+            routes: [
+                RouteRecord(method: "POST", path: "/v1/chat", priceBaseUnits: 10_000),
+                RouteRecord(method: "GET", path: "/v1/models", priceBaseUnits: nil),
+            ])
+    }
+
+    /// A stand-in for an AI model: answers every prompt with a short reply.
+    static func chatUpstream() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post("/v1/chat") { request, _ -> Response in
+            let prompt = try await request.body.collect(upTo: 1 << 20)
+            let reply = "{\"reply\":\"Hello! (\(prompt.readableBytes) bytes received)\"}"
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: reply)))
+        }
+        router.get("/v1/models") { _, _ in "[\"demo-small\"]" }
+        return router
+    }
+}

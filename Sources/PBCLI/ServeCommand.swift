@@ -1,0 +1,66 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import PBCore
+import PBGateway
+import PBStoreSQLite
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the PB-Stream gateway (HTTP 402 in front of the configured services).",
+        discussion: """
+            Reads pb.yaml (or --config / PB_CONFIG; see pb.example.yaml) and PB_LISTEN, PB_DATA_DIR, PB_ADMIN_KEY. \
+            The data directory holds the SQLite database and the gateway key, created on first start.
+            """)
+
+    @Option(name: .long, help: "Configuration file (default: PB_CONFIG or ./pb.yaml).")
+    var config: String?
+
+    func run() async throws {
+        var environment = ProcessInfo.processInfo.environment
+        if let config { environment["PB_CONFIG"] = config }
+        let configuration: GatewayConfiguration
+        do { configuration = try GatewayConfiguration.load(environment: environment) } catch {
+            throw CommandFailure("configuration: \(error)")
+        }
+        var logger = Logger(label: "pb.gateway")
+        logger.logLevel = .info
+        let running = try await GatewayLauncher.prepare(configuration: configuration, logger: logger)
+        try await running.application.makeApplication(logger: logger).runService()
+        try await running.shutdown()
+    }
+}
+
+/// Everything `pb serve` and `pb demo chatbot` set up before the server runs.
+struct GatewayLauncher {
+    let application: GatewayApplication
+    let httpClient: HTTPClient
+
+    static func prepare(configuration: GatewayConfiguration, logger: Logger) async throws -> GatewayLauncher {
+        try GatewayKeys.ensureDirectory(configuration.dataDirectory)
+        let store = try SQLiteGatewayStore(path: configuration.dataDirectory + "/gateway.sqlite")
+        let gatewayKey = try GatewayKeys.loadOrCreateGatewayKey(dataDirectory: configuration.dataDirectory, logger: logger)
+        if let secret = try await GatewayKeys.bootstrapAdminKey(
+            store: store, configuredSecret: configuration.adminKey, at: SystemWallClock().now)
+        {
+            // Printed once, to the operator's terminal only: the store keeps its hash.
+            print("admin API key (shown once, keep it): \(secret)")
+        }
+        let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: configuration.upstreamTimeoutSeconds)
+        let application = try GatewayApplication(
+            configuration: configuration, store: store, gatewayKey: gatewayKey, httpClient: httpClient)
+        try await application.applyConfiguredServices()
+        logger.info(
+            "gateway ready",
+            metadata: [
+                "listen": .string(configuration.listen.description), "services": .stringConvertible(configuration.services.count),
+                "gateway.address": .string(gatewayKey.address.checksummed),
+            ])
+        return GatewayLauncher(application: application, httpClient: httpClient)
+    }
+
+    func shutdown() async throws { try await httpClient.shutdown() }
+}
