@@ -34,7 +34,8 @@ extension SQLiteGatewayStore {
                         grant: grant, channel: channel, existingPayment: existing,
                         callsInRateWindow: Int(callsInRateWindow), spentInPeriod: spentInPeriod))
                 if case .charge(let mutation) = decision {
-                    try Self.apply(mutation, for: request, grant: grant, channel: channel, existing: existing, in: database)
+                    try Self.apply(
+                        mutation, for: request, grant: grant, channel: channel, existing: existing, in: database)
                 }
                 return decision
             }
@@ -56,7 +57,10 @@ extension SQLiteGatewayStore {
                 payment.status = .voided
                 payment.updatedAt = time
                 try database.query(
-                    "UPDATE payments SET status = 'voided', updated_at_ms = ? WHERE receipt_id = ? AND status = 'charged'",
+                    """
+                    UPDATE payments SET status = 'voided', updated_at_ms = ?
+                    WHERE receipt_id = ? AND status = 'charged'
+                    """,
                     [.time(time), .bytes32(receiptId)])
                 try Self.updateSpent(of: grant, to: grant.spent - payment.amount, at: time, in: database)
                 try database.query(
@@ -87,7 +91,10 @@ extension SQLiteGatewayStore {
             values += [.integer(start.milliseconds), .bytes32(start.id)]
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT \(Self.paymentColumns) FROM payments \(filter) ORDER BY created_at_ms DESC, receipt_id DESC LIMIT ?"
+        let sql = """
+            SELECT \(Self.paymentColumns) FROM payments \(filter)
+            ORDER BY created_at_ms DESC, receipt_id DESC LIMIT ?
+            """
         return try withConnection { (database) throws(StoreError) in
             let rows = try database.query(sql, values + [.integer(Int64(limit + 1))])
             return try ListCursor.page(rows, limit: limit, record: Self.paymentRecord) {
@@ -110,7 +117,9 @@ extension SQLiteGatewayStore {
         guard payment.receiptId == request.receiptId, payment.channel == request.channel,
             mutation.channel.key == request.channel
         else { throw StoreError("charge mutation is for another payment or channel than its request") }
-        guard payment.status == .charged else { throw StoreError("charge mutation stores a payment that is not charged") }
+        guard payment.status == .charged else {
+            throw StoreError("charge mutation stores a payment that is not charged")
+        }
         guard existing?.status != .charged else {
             throw StoreError("payment \(payment.receiptId.hex) is already charged")
         }
@@ -123,7 +132,9 @@ extension SQLiteGatewayStore {
         }
         let expectedCharged = try add(channel.chargedCumulativeAmount, payment.amount)
         guard mutation.channel.chargedCumulativeAmount == expectedCharged else {
-            throw StoreError("charge mutation sets the channel's charged amount to \(mutation.channel.chargedCumulativeAmount), not \(expectedCharged)")
+            throw StoreError(
+                "charge mutation sets the channel's charged amount to \(mutation.channel.chargedCumulativeAmount), "
+                    + "not \(expectedCharged)")
         }
         try writePayment(payment, replacingVoided: existing != nil, in: database)
         try writeChannel(mutation.channel, in: database)
@@ -189,10 +200,12 @@ extension SQLiteGatewayStore {
     }
 
     /// Sets a grant's spent amount; the SQL condition is a second guard that the amount stays within the limit.
-    private static func updateSpent(of grant: GrantRecord, to spent: UInt128, at time: UnixTime, in database: SQLiteConnection)
-        throws(StoreError)
-    {
-        guard spent <= grant.grant.totalLimit else { throw StoreError("grant \(grant.grantId.hex) would exceed its limit") }
+    private static func updateSpent(
+        of grant: GrantRecord, to spent: UInt128, at time: UnixTime, in database: SQLiteConnection
+    ) throws(StoreError) {
+        guard spent <= grant.grant.totalLimit else {
+            throw StoreError("grant \(grant.grantId.hex) would exceed its limit")
+        }
         try database.query(
             "UPDATE grants SET spent = ?, updated_at_ms = ? WHERE grant_id = ? AND spent = ?",
             [.amount(spent), .time(time), .bytes32(grant.grantId), .amount(grant.spent)])
@@ -219,15 +232,17 @@ extension SQLiteGatewayStore {
         else { return nil }
         var voucher: SignedPaymentVoucher?
         if !row.isNull(2) {
-            guard case .voucher(let signed) = try row.document(2) else { throw StoreError("stored voucher is not a voucher") }
+            guard case .voucher(let signed) = try row.document(2) else {
+                throw StoreError("stored voucher is not a voucher")
+            }
             voucher = signed
         }
         var window: CreditWindow?
         if !row.isNull(3) {
             window = CreditWindow(
                 windowId: try row.bytes32(3), sequence: try row.unsigned(4), ceiling: try row.amount(5),
-                validUntil: try row.unsigned(6), sessionPublicKey: try row.blob(7), highestCallIndex: try row.unsigned(8),
-                usedCalls: try UsedCallsBitmap.decode(try row.blob(9)))
+                validUntil: try row.unsigned(6), sessionPublicKey: try row.blob(7),
+                highestCallIndex: try row.unsigned(8), usedCalls: try UsedCallsBitmap.decode(try row.blob(9)))
         }
         return ChannelRecord(
             key: key, chargedCumulativeAmount: try row.amount(0), lastSequence: try row.unsigned(1),
@@ -239,7 +254,9 @@ extension SQLiteGatewayStore {
         request_binding, issued_at, service, method, target, status, created_at_ms, updated_at_ms
         """
 
-    private static func payment(_ receiptId: Bytes32, in database: SQLiteConnection) throws(StoreError) -> PaymentRecord? {
+    private static func payment(_ receiptId: Bytes32, in database: SQLiteConnection) throws(StoreError)
+        -> PaymentRecord?
+    {
         try database.query("SELECT \(paymentColumns) FROM payments WHERE receipt_id = ?", [.bytes32(receiptId)])
             .first.map { (row) throws(StoreError) in try paymentRecord(row) }
     }
@@ -250,7 +267,9 @@ extension SQLiteGatewayStore {
             amount: try row.amount(3), chargedCumulativeAmount: try row.amount(4), remainingLimit: try row.amount(5),
             sequence: try row.unsigned(6), callIndex: try row.unsigned(7), requestBinding: try row.bytes32(8),
             issuedAt: try row.unsigned(9))
-        guard let status = PaymentStatus(rawValue: try row.text(13)) else { throw StoreError("stored payment status unknown") }
+        guard let status = PaymentStatus(rawValue: try row.text(13)) else {
+            throw StoreError("stored payment status unknown")
+        }
         return PaymentRecord(
             receipt: receipt, service: try row.text(10), method: try row.text(11), target: try row.text(12),
             status: status, createdAt: try row.time(14), updatedAt: try row.time(15))

@@ -75,7 +75,10 @@ public final class SQLiteGatewayStore: GatewayStore, Sendable {
         try withConnection { (database) throws(StoreError) in
             // The condition in SQL as well as here: revoked is final even against a racing writer.
             try database.query(
-                "UPDATE grants SET status = ?, status_reason = ?, updated_at_ms = ? WHERE grant_id = ? AND status <> 'revoked'",
+                """
+                UPDATE grants SET status = ?, status_reason = ?, updated_at_ms = ?
+                WHERE grant_id = ? AND status <> 'revoked'
+                """,
                 [.text(status.rawValue), .optionalText(reason), .time(time), .bytes32(grantId)])
             return try Self.grant(grantId, in: database)
         }
@@ -113,7 +116,9 @@ public final class SQLiteGatewayStore: GatewayStore, Sendable {
         guard case .grant(let signed) = try row.document(0) else { throw StoreError("stored grant is not a grant") }
         // The id is the document's digest: a mismatch means the row was edited or damaged.
         guard signed.digest == (try row.bytes32(6)) else { throw StoreError("stored grant does not match its id") }
-        guard let status = GrantStatus(rawValue: try row.text(1)) else { throw StoreError("stored grant status unknown") }
+        guard let status = GrantStatus(rawValue: try row.text(1)) else {
+            throw StoreError("stored grant status unknown")
+        }
         let spent = try row.amount(3)
         guard spent <= signed.message.totalLimit else { throw StoreError("stored grant has spent above its limit") }
         return GrantRecord(
@@ -127,7 +132,10 @@ public final class SQLiteGatewayStore: GatewayStore, Sendable {
         let document = String(decoding: try JSONEncoder().encode(service), as: UTF8.self)
         try withConnection { (database) throws(StoreError) in
             try database.query(
-                "INSERT INTO services (service_id, document) VALUES (?, ?) ON CONFLICT (service_id) DO UPDATE SET document = excluded.document",
+                """
+                INSERT INTO services (service_id, document) VALUES (?, ?)
+                ON CONFLICT (service_id) DO UPDATE SET document = excluded.document
+                """,
                 [.text(service.id), .text(document)])
         }
     }

@@ -20,7 +20,8 @@ enum SQLiteSchema {
             total_limit TEXT NOT NULL CHECK (\(canonicalAmount("total_limit"))),
             registered_at_ms INTEGER NOT NULL,
             updated_at_ms INTEGER NOT NULL,
-            CHECK (length(spent) < length(total_limit) OR (length(spent) = length(total_limit) AND spent <= total_limit))
+            CHECK (length(spent) < length(total_limit)
+                OR (length(spent) = length(total_limit) AND spent <= total_limit))
         ) STRICT;
         CREATE INDEX grants_by_registration ON grants (registered_at_ms, grant_id);
 
@@ -94,10 +95,12 @@ enum SQLiteSchema {
     /// Brings the database to the newest version, one migration per transaction.
     static func migrate(_ connection: SQLiteConnection, at time: UnixTime) throws(StoreError) {
         try connection.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)")
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)"
+        )
         let applied = try connection.query("SELECT coalesce(max(version), 0) FROM schema_migrations")[0].integer(0)
         guard applied <= Int64(migrations.count) else {
-            throw StoreError("the database is at schema version \(applied), newer than this build knows (\(migrations.count))")
+            throw StoreError(
+                "the database is at schema version \(applied), newer than this build knows (\(migrations.count))")
         }
         for (offset, sql) in migrations.enumerated() where Int64(offset + 1) > applied {
             try connection.transaction { () throws(StoreError) in

@@ -26,7 +26,9 @@ import Testing
     @Test func servicesCanBeCreatedReadUpdatedAndDeleted() async throws {
         try await suite.servicesCanBeCreatedReadUpdatedAndDeleted()
     }
-    @Test func apiKeysAreFoundByHashUnlessRevoked() async throws { try await suite.apiKeysAreFoundByHashUnlessRevoked() }
+    @Test func apiKeysAreFoundByHashUnlessRevoked() async throws {
+        try await suite.apiKeysAreFoundByHashUnlessRevoked()
+    }
     @Test func firstIdempotentResponseWins() async throws { try await suite.firstIdempotentResponseWins() }
     @Test func concurrentChargesNeverOverspend() async throws { try await suite.concurrentChargesNeverOverspend() }
 

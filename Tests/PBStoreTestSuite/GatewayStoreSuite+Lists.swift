@@ -25,7 +25,9 @@ extension GatewayStoreSuite {
         }
 
         for pageSize in [1, 3, 7, 500] {
-            let all = try await walk(pageSize) { cursor in try await store.payments(grantId: nil, after: cursor, limit: pageSize) }
+            let all = try await walk(pageSize) { cursor in
+                try await store.payments(grantId: nil, after: cursor, limit: pageSize)
+            }
             #expect(all.map(\.receiptId) == payments.sorted(by: newestFirst).map(\.receiptId), "page size \(pageSize)")
             let ofFirst = try await walk(pageSize) { cursor in
                 try await store.payments(grantId: first.digest, after: cursor, limit: pageSize)
@@ -34,7 +36,8 @@ extension GatewayStoreSuite {
                 ofFirst.map(\.receiptId)
                     == payments.filter { $0.grantId == first.digest }.sorted(by: newestFirst).map(\.receiptId))
         }
-        #expect(try await store.payments(grantId: nil, after: nil, limit: 0).items.count == 1, "limits clamp to 1...500")
+        #expect(
+            try await store.payments(grantId: nil, after: nil, limit: 0).items.count == 1, "limits clamp to 1...500")
         #expect(try await store.payments(grantId: nil, after: nil, limit: 10_000).items.count == payments.count)
 
         let grants = try await walk(1) { cursor in try await store.grants(after: cursor, limit: 1) }
@@ -45,7 +48,9 @@ extension GatewayStoreSuite {
     }
 
     /// Follows `nextCursor` to the end; stops (and fails) after more pages than items could need.
-    private func walk<Item: Sendable>(_ pageSize: Int, page: (String?) async throws -> Page<Item>) async throws -> [Item] {
+    private func walk<Item: Sendable>(
+        _ pageSize: Int, page: (String?) async throws -> Page<Item>
+    ) async throws -> [Item] {
         var items: [Item] = [], cursor: String?
         for _ in 0..<100 {
             let next = try await page(cursor)
@@ -115,7 +120,8 @@ extension GatewayStoreSuite {
             key: "create-service-1", requestHash: .random(), status: 201, body: Array("{\"id\":\"chat\"}".utf8),
             createdAt: StoreFixture.start)
         let second = IdempotentResponse(
-            key: first.key, requestHash: .random(), status: 409, body: [], createdAt: StoreFixture.start.adding(seconds: 1))
+            key: first.key, requestHash: .random(), status: 409, body: [],
+            createdAt: StoreFixture.start.adding(seconds: 1))
         #expect(try await store.idempotentResponse(key: first.key) == nil)
         try await store.saveIdempotentResponse(first)
         try await store.saveIdempotentResponse(second)
@@ -131,7 +137,8 @@ extension GatewayStoreSuite {
         let fixture = StoreFixture()
         let signed = fixture.signedGrant()
         let key = APIKeyRecord(
-            id: "key_1", name: "ops", role: .admin, secretHash: .random(), secretPrefix: "pbk", createdAt: StoreFixture.start)
+            id: "key_1", name: "ops", role: .admin, secretHash: .random(), secretPrefix: "pbk",
+            createdAt: StoreFixture.start)
         var written: [PaymentRecord] = []
         do {
             let store = try await openStore()

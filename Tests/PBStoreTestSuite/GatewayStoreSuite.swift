@@ -50,7 +50,8 @@ public struct GatewayStoreSuite: Sendable {
         let (store, signed) = try await storeWithGrant()
         let later = StoreFixture.start.adding(seconds: 10)
 
-        let frozen = try #require(try await store.updateGrantStatus(signed.digest, to: .frozen, reason: "owner", at: later))
+        let frozen = try #require(
+            try await store.updateGrantStatus(signed.digest, to: .frozen, reason: "owner", at: later))
         #expect(frozen.status == .frozen)
         #expect(frozen.statusReason == "owner")
         #expect(frozen.updatedAt == later)
@@ -58,10 +59,12 @@ public struct GatewayStoreSuite: Sendable {
         #expect(active?.status == .active)
         #expect(active?.statusReason == nil)
 
-        let revoked = try #require(try await store.updateGrantStatus(signed.digest, to: .revoked, reason: "leak", at: later))
+        let revoked = try #require(
+            try await store.updateGrantStatus(signed.digest, to: .revoked, reason: "leak", at: later))
         #expect(revoked.status == .revoked)
         for status in GrantStatus.allCases {
-            let after = try await store.updateGrantStatus(signed.digest, to: status, reason: "again", at: later.adding(seconds: 1))
+            let after = try await store.updateGrantStatus(
+                signed.digest, to: status, reason: "again", at: later.adding(seconds: 1))
             #expect(after == revoked, "a revoked grant stays revoked, unchanged")
         }
         #expect(try await store.updateGrantStatus(Bytes32.random(), to: .frozen, reason: nil, at: later) == nil)
@@ -154,7 +157,8 @@ public struct GatewayStoreSuite: Sendable {
             _ = try await store.charge(unknown) { context in
                 let grant = GrantRecord(signed: signed, registeredAt: StoreFixture.start)
                 let forged = ChargeContext(
-                    grant: grant, channel: context.channel, existingPayment: nil, callsInRateWindow: 0, spentInPeriod: 0)
+                    grant: grant, channel: context.channel, existingPayment: nil, callsInRateWindow: 0,
+                    spentInPeriod: 0)
                 return StoreFixture.mutation(forged, unknown, price: 1, at: StoreFixture.start).map { .charge($0) }!
             }
         }
@@ -236,7 +240,8 @@ public struct GatewayStoreSuite: Sendable {
         #expect(try await context(rateWindowFrom: 2_001, periodFrom: 2_001)?.spentInPeriod == 0)
 
         _ = try await store.voidPayment(receipts[1], at: StoreFixture.start.adding(seconds: 3))
-        #expect(try await context(rateWindowFrom: 0, periodFrom: 0)?.callsInRateWindow == 2, "voided calls do not count")
+        #expect(
+            try await context(rateWindowFrom: 0, periodFrom: 0)?.callsInRateWindow == 2, "voided calls do not count")
         #expect(try await context(rateWindowFrom: 0, periodFrom: 0)?.spentInPeriod == 301_000)
     }
 
@@ -250,7 +255,9 @@ public struct GatewayStoreSuite: Sendable {
         let voucher = fixture.signedVoucher(signed.digest, cumulativeAmount: 1_000_000, sequence: UInt64.max)
         let request = fixture.request(signed.digest), written = window
         _ = try await store.charge(request) { context in
-            .charge(StoreFixture.mutation(context, request, price: 1, at: StoreFixture.start, window: written, voucher: voucher)!)
+            .charge(
+                StoreFixture.mutation(
+                    context, request, price: 1, at: StoreFixture.start, window: written, voucher: voucher)!)
         }
         let loaded = try #require(try await store.channel(request.channel))
         #expect(loaded.window == window)

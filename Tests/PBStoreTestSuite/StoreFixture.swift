@@ -99,8 +99,9 @@ public struct StoreFixture: Sendable {
         var payments: [PaymentRecord] = []
         for offset in 0..<count {
             let request = request(grantId)
+            let callTime = time.adding(milliseconds: Int64(offset))
             let decision = try await store.charge(
-                request, decide: Self.chargeIfAffordable(request, price: price, at: time.adding(milliseconds: Int64(offset))))
+                request, decide: Self.chargeIfAffordable(request, price: price, at: callTime))
             guard case .charge(let mutation) = decision else { throw StoreError("call \(offset) was not charged") }
             payments.append(mutation.payment)
         }

@@ -1,0 +1,85 @@
+import Foundation
+import PBCore
+import PBStore
+import Testing
+
+@testable import PBStoreSQLite
+
+/// What only the SQLite adapter has: its pragmas, migrations, transactions and the schema's own guards.
+@Suite struct SQLiteConnectionTests {
+    @Test func fileDatabaseUsesWALAndRecordsItsMigrations() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/store.sqlite"
+        _ = try SQLiteGatewayStore(path: path)
+        _ = try SQLiteGatewayStore(path: path)
+        let connection = try SQLiteConnection(path: path)
+        #expect(try connection.query("PRAGMA journal_mode")[0].text(0) == "wal")
+        #expect(try connection.query("PRAGMA foreign_keys")[0].integer(0) == 1)
+        let versions = try connection.query("SELECT version FROM schema_migrations ORDER BY version")
+        let applied = try versions.map { (row) throws(StoreError) in try row.integer(0) }
+        #expect(applied == Array(1...Int64(SQLiteSchema.migrations.count)))
+    }
+
+    @Test func newerSchemaIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/store.sqlite"
+        _ = try SQLiteGatewayStore(path: path)
+        try SQLiteConnection(path: path).query(
+            "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, 0)",
+            [.integer(Int64(SQLiteSchema.migrations.count + 1))])
+        #expect(throws: StoreError.self) { _ = try SQLiteGatewayStore(path: path) }
+    }
+
+    @Test func transactionRollsBackWhenItsBodyThrows() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try connection.execute("CREATE TABLE notes (text TEXT NOT NULL) STRICT")
+        #expect(throws: StoreError.self) {
+            try connection.transaction { () throws(StoreError) in
+                try connection.query("INSERT INTO notes (text) VALUES (?)", [.text("written")])
+                throw StoreError("abandoned")
+            }
+        }
+        #expect(try connection.query("SELECT count(*) FROM notes")[0].integer(0) == 0)
+    }
+
+    /// Bound values may be secrets (hashes, bodies): errors name SQLite's complaint and the statement, never them.
+    @Test func errorsDoNotRevealBoundValues() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try connection.execute("CREATE TABLE secrets (value TEXT PRIMARY KEY) STRICT")
+        try connection.query("INSERT INTO secrets (value) VALUES (?)", [.text("pbk_live_topsecret")])
+        do {
+            try connection.query("INSERT INTO secrets (value) VALUES (?)", [.text("pbk_live_topsecret")])
+            Issue.record("a duplicate key was accepted")
+        } catch {
+            #expect(error.description.contains("UNIQUE"))
+            #expect(!error.description.contains("topsecret"))
+        }
+    }
+
+    /// The schema refuses, by itself, a spent amount above the limit and non-canonical amounts.
+    @Test func schemaGuardsAmounts() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try SQLiteSchema.migrate(connection, at: UnixTime(milliseconds: 0))
+        let insert = """
+            INSERT INTO grants (grant_id, document, status, spent, total_limit, registered_at_ms, updated_at_ms)
+            VALUES (?, '{}', 'active', ?, ?, 0, 0)
+            """
+        let refused = [("100", "99"), ("0100", "200"), ("1.5", "2"), ("", "2"), ("-1", "2")]
+        for (spent, limit) in refused {
+            #expect(throws: StoreError.self, "spent \(spent), limit \(limit)") {
+                try connection.query(insert, [.blob(Bytes32.random().bytes), .text(spent), .text(limit)])
+            }
+        }
+        let maximum = String(UInt128.max)
+        for (spent, limit) in [("99", "100"), ("100", "100"), ("0", "1"), (maximum, maximum)] {
+            try connection.query(insert, [.blob(Bytes32.random().bytes), .text(spent), .text(limit)])
+        }
+    }
+
+    @Test func usedCallsBitmapRoundTrips() throws {
+        let words: [UInt64] = (0..<16).map { UInt64($0) << 60 | 0x0123_4567_89ab_cdef }
+        #expect(UsedCallsBitmap.encode(words).count == 128)
+        #expect(try UsedCallsBitmap.decode(UsedCallsBitmap.encode(words)) == words)
+        #expect(throws: StoreError.self) { try UsedCallsBitmap.decode([0]) }
+    }
+}
