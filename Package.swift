@@ -100,6 +100,13 @@ let package = Package(
             path: "Benchmarks/PBBenchmarks",
             swiftSettings: strictSettings
         ),
+        // Paid vs unpaid throughput through the gateway with wrk: `swift run -c release pb-gateway-benchmark`.
+        .executableTarget(
+            name: "pb-gateway-benchmark",
+            dependencies: ["PBGateway", "PBStoreSQLite"] + httpClientDependencies,
+            path: "Benchmarks/PBGatewayBenchmark",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "PBCoreTests",
             dependencies: ["PBCore", .product(name: "PropertyBased", package: "swift-property-based")],

@@ -37,8 +37,9 @@ public struct EthereumAddress: Sendable, Hashable, Comparable, CustomStringConve
             throw ParseError(message: "address is not hex: \(error.message)")
         }
         self.init(unchecked: decoded)
-        let hasLower = digits.contains { $0.isLowercase }
-        let hasUpper = digits.contains { $0.isUppercase }
+        // ASCII tests: Character's Unicode properties cost more than the rest of parsing an address.
+        let hasLower = digits.utf8.contains { (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+        let hasUpper = digits.utf8.contains { (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) }
         if hasLower && hasUpper && "0x" + digits != checksummed {
             throw ParseError(message: "address has a bad EIP-55 checksum: \(string) (expected \(checksummed))")
         }
@@ -46,14 +47,17 @@ public struct EthereumAddress: Sendable, Hashable, Comparable, CustomStringConve
 
     /// EIP-55: a hex letter is upper case when the matching nibble of keccak256(lower-case hex) is >= 8.
     public var checksummed: String {
-        let lower = Hex.encode(bytes, prefix: false)
-        let hash = Keccak256.hash(Array(lower.utf8))
-        var result = "0x"
+        let lower = Array(Hex.encode(bytes, prefix: false).utf8)
+        let hash = Keccak256.hash(lower)
+        var result: [UInt8] = [UInt8(ascii: "0"), UInt8(ascii: "x")]
+        result.reserveCapacity(42)
         for (index, character) in lower.enumerated() {
             let nibble = index % 2 == 0 ? hash[index / 2] >> 4 : hash[index / 2] & 0x0f
-            result.append(character.isLetter && nibble >= 8 ? Character(character.uppercased()) : character)
+            // Hex letters a-f become A-F (ASCII minus 32) where the hash nibble is 8 or more.
+            let isLetter = character >= UInt8(ascii: "a")
+            result.append(isLetter && nibble >= 8 ? character - 32 : character)
         }
-        return result
+        return String(decoding: result, as: UTF8.self)
     }
 
     /// Lower-case `0x` hex, the form used in keys and comparisons.

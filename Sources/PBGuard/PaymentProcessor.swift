@@ -183,10 +183,17 @@ public final class PaymentProcessor: Sendable {
         case .call(let call):
             let payee = try EthereumAddress(offer.requirements.payTo)
             let channelKey = ChannelKey(grantId: call.grantId, payee: payee)
-            guard let window = try await store.channel(channelKey)?.window, window.windowId == call.windowId else {
-                throw PaymentRefusal(.pbWindowClosed, "window \(call.windowId) is not open on this channel")
+            // The MAC only needs the window's key; whether the window is still the channel's open one is checked
+            // again under the charge's lock, so a cached key saves a store read per call.
+            let key: CreditWindowKey
+            if let cached = windowKeys.cachedKey(windowId: call.windowId) {
+                key = cached
+            } else {
+                guard let window = try await store.channel(channelKey)?.window, window.windowId == call.windowId else {
+                    throw PaymentRefusal(.pbWindowClosed, "window \(call.windowId) is not open on this channel")
+                }
+                key = try windowKeys.key(windowId: window.windowId, sessionPublicKey: window.sessionPublicKey)
             }
-            let key = try windowKeys.key(windowId: window.windowId, sessionPublicKey: window.sessionPublicKey)
             guard key.isValidMAC(call.mac, callIndex: call.callIndex, requestBinding: offer.requestBinding, amount: offer.price) else {
                 throw PaymentRefusal(.pbCallMACInvalid, "call MAC does not match this window, call index, request and price")
             }
@@ -222,12 +229,16 @@ public final class PaymentProcessor: Sendable {
     private func charge(_ attempt: PaymentAttempt) async throws -> PaymentOutcome {
         let grant = try await grantContent(attempt.channel.grantId)
         let request = ChargeRequest(
-            channel: attempt.channel, receiptId: attempt.receiptId, rateWindowStart: attempt.now.adding(seconds: -60),
+            channel: attempt.channel, receiptId: attempt.receiptId,
+            rateWindowStart: (grant?.message.maxCallsPerMinute ?? 1) > 0 ? attempt.now.adding(seconds: -60) : nil,
             periodStart: grant.map { ChargeDecider.periodStart(of: $0.message, at: attempt.now) } ?? nil)
         let decider = self.decider
         let decision = try await store.charge(request) { context in decider.decide(attempt, context: context) }
         switch decision {
         case .charge(let mutation):
+            if case .windowOpening(let voucher) = attempt.kind {
+                _ = try? windowKeys.key(windowId: voucher.voucherId, sessionPublicKey: voucher.sessionPublicKey.compressedBytes)
+            }
             return .paid(PaidPayment(record: mutation.payment, settleResponse: settleResponse(for: mutation.payment, payer: grant?.message.owner)))
         case .duplicate(let existing):
             return .refused(

@@ -32,5 +32,10 @@ public final class WindowKeyCache: Sendable {
         return derived
     }
 
+    /// The key of a window seen before, without touching the store.
+    public func cachedKey(windowId: Bytes32) -> CreditWindowKey? {
+        keys.withLock { $0[windowId]?.key }
+    }
+
     public var count: Int { keys.withLock { $0.count } }
 }

@@ -6,12 +6,13 @@ public struct ChargeRequest: Sendable, Hashable {
     public let channel: ChannelKey
     /// The idempotency key: the receipt id derived from the voucher (and call index).
     public let receiptId: Bytes32
-    /// Paid calls under the grant since this time count against `maxCallsPerMinute`.
-    public let rateWindowStart: UnixTime
+    /// Paid calls under the grant since this time count against `maxCallsPerMinute` (nil: the grant has no rate
+    /// limit, so the store need not count).
+    public let rateWindowStart: UnixTime?
     /// Charges under the grant since this time count against `periodLimit` (nil: no period limit).
     public let periodStart: UnixTime?
 
-    public init(channel: ChannelKey, receiptId: Bytes32, rateWindowStart: UnixTime, periodStart: UnixTime?) {
+    public init(channel: ChannelKey, receiptId: Bytes32, rateWindowStart: UnixTime?, periodStart: UnixTime?) {
         self.channel = channel
         self.receiptId = receiptId
         self.rateWindowStart = rateWindowStart
@@ -26,7 +27,7 @@ public struct ChargeContext: Sendable, Hashable {
     public let channel: ChannelRecord
     /// A payment already stored under the request's receipt id (a retry).
     public let existingPayment: PaymentRecord?
-    /// Charged payments under the grant since `rateWindowStart`.
+    /// Charged payments under the grant since `rateWindowStart` (0 when it is nil).
     public let callsInRateWindow: Int
     /// Amount charged under the grant since `periodStart` (0 without a period).
     public let spentInPeriod: UInt128

@@ -18,9 +18,13 @@ extension SQLiteGatewayStore {
                 let grant = try Self.grant(grantId, in: database)
                 let channel = try Self.channel(request.channel, in: database) ?? ChannelRecord(key: request.channel)
                 let existing = try Self.payment(request.receiptId, in: database)
-                let callsInRateWindow = try database.query(
-                    "SELECT count(*) FROM payments WHERE grant_id = ? AND status = 'charged' AND created_at_ms >= ?",
-                    [.bytes32(grantId), .time(request.rateWindowStart)])[0].integer(0)
+                // Counting scans the window's index entries, so only grants with a rate limit pay for it.
+                var callsInRateWindow: Int64 = 0
+                if let rateWindowStart = request.rateWindowStart {
+                    callsInRateWindow = try database.query(
+                        "SELECT count(*) FROM payments WHERE grant_id = ? AND status = 'charged' AND created_at_ms >= ?",
+                        [.bytes32(grantId), .time(rateWindowStart)])[0].integer(0)
+                }
                 var spentInPeriod: UInt128 = 0
                 if let periodStart = request.periodStart {
                     // Amounts are decimal text, which SQL cannot add exactly: they are summed here, with a check.

@@ -44,7 +44,11 @@ extension SQLiteRow {
     /// uses, so a stored grant or voucher is exactly what was verified.
     func document(_ index: Int) throws(StoreError) -> SessionDocument {
         do {
-            return try SessionDocument.parse(JSONValue.parse(text(index)))
+            let stored = try text(index)
+            if let cached = StoredDocumentCache.shared.document(for: stored) { return cached }
+            let document = try SessionDocument.parse(JSONValue.parse(stored))
+            StoredDocumentCache.shared.insert(document, for: stored)
+            return document
         } catch let error as StoreError {
             throw error
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import PBCore
 
 /// A top-level x402 message that carries `x402Version`, so the codec can check the version before decoding.
 public protocol X402VersionedMessage: Codable, Sendable {
@@ -59,9 +60,9 @@ public enum PaymentHeaderCodec {
     public static func decode<Message: Decodable>(
         _ header: String, as type: Message.Type = Message.self
     ) throws(PaymentHeaderError) -> Message {
-        let json = try jsonObjectBytes(of: header)
+        let (json, object) = try jsonObject(of: header)
         if let versioned = Message.self as? any X402VersionedMessage.Type {
-            let version = try x402Version(in: json)
+            let version = try x402Version(in: object)
             guard versioned.supportedX402Versions.contains(version) else { throw .unsupportedVersion(version) }
         }
         return try decodeJSON(Message.self, from: json)
@@ -69,8 +70,8 @@ public enum PaymentHeaderCodec {
 
     /// Decodes a `PAYMENT-REQUIRED` value of version 1 or 2.
     public static func decodePaymentRequired(_ header: String) throws(PaymentHeaderError) -> AnyPaymentRequired {
-        let json = try jsonObjectBytes(of: header)
-        switch try x402Version(in: json) {
+        let (json, object) = try jsonObject(of: header)
+        switch try x402Version(in: object) {
         case 1: return .v1(try decodeJSON(PaymentRequiredV1.self, from: json))
         case 2: return .v2(try decodeJSON(PaymentRequired.self, from: json))
         case let version: throw .unsupportedVersion(version)
@@ -79,8 +80,8 @@ public enum PaymentHeaderCodec {
 
     /// Decodes a `PAYMENT-SIGNATURE` (v2) or `X-PAYMENT` (v1) value.
     public static func decodePaymentPayload(_ header: String) throws(PaymentHeaderError) -> AnyPaymentPayload {
-        let json = try jsonObjectBytes(of: header)
-        switch try x402Version(in: json) {
+        let (json, object) = try jsonObject(of: header)
+        switch try x402Version(in: object) {
         case 1: return .v1(try decodeJSON(PaymentPayloadV1.self, from: json))
         case 2: return .v2(try decodeJSON(PaymentPayload.self, from: json))
         case let version: throw .unsupportedVersion(version)
@@ -90,22 +91,20 @@ public enum PaymentHeaderCodec {
     // MARK: - Steps
 
     /// Size check, base64 and a top-level JSON-object check; returns the JSON bytes.
-    private static func jsonObjectBytes(of header: String) throws(PaymentHeaderError) -> Data {
+    /// The header's JSON bytes and their parse (one strict pass: it proves the top level is an object and gives
+    /// the version without decoding the whole document twice).
+    private static func jsonObject(of header: String) throws(PaymentHeaderError) -> (json: Data, object: JSONValue) {
         // Measured before trimming or anything else, so an oversize header costs one length computation.
         let byteCount = header.utf8.count
         guard byteCount <= maximumHeaderBytes else { throw .tooLarge(byteCount: byteCount) }
-        let trimmed = header.trimmingCharacters(in: [" ", "\t"])
+        let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        let trimmed = Substring(header).utf8.drop(while: isBlank).reversed().drop(while: isBlank).reversed()
         guard !trimmed.isEmpty else { throw .empty }
-        let json = try base64Decode(trimmed)
-        do {
-            _ = try JSONDecoder().decode(ObjectProbe.self, from: json)
-        } catch let error as DecodingError {
-            if case .typeMismatch = error { throw .invalidJSON("top level is not an object") }
-            throw .invalidJSON("not valid JSON")
-        } catch {
-            throw .invalidJSON("not valid JSON")
-        }
-        return json
+        let json = try base64Decode(String(decoding: trimmed, as: UTF8.self))
+        let object: JSONValue
+        do { object = try JSONValue.parse([UInt8](json)) } catch { throw .invalidJSON("not valid JSON") }
+        guard object.objectMembers != nil else { throw .invalidJSON("top level is not an object") }
+        return (json, object)
     }
 
     private static func base64Decode(_ text: String) throws(PaymentHeaderError) -> Data {
@@ -119,9 +118,11 @@ public enum PaymentHeaderCodec {
         return data
     }
 
-    private static func x402Version(in json: Data) throws(PaymentHeaderError) -> Int {
-        let probe = try decodeJSON(VersionProbe.self, from: json)
-        guard let version = probe.x402Version else { throw .missingField("x402Version") }
+    private static func x402Version(in object: JSONValue) throws(PaymentHeaderError) -> Int {
+        guard let member = object["x402Version"] else { throw .missingField("x402Version") }
+        guard case .number(let literal) = member, let version = Int(literal) else {
+            throw .invalidJSON("wrong type at x402Version, expected Int")
+        }
         return version
     }
 
@@ -156,21 +157,5 @@ public enum PaymentHeaderCodec {
     private static func dottedPath(_ path: [any CodingKey]) -> String {
         guard !path.isEmpty else { return "top level" }
         return path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-    }
-
-    /// Decodes only if the top level is an object; reads nothing else.
-    private struct ObjectProbe: Decodable {
-        init(from decoder: any Decoder) throws { _ = try decoder.container(keyedBy: AnyKey.self) }
-    }
-
-    private struct VersionProbe: Decodable {
-        let x402Version: Int?
-    }
-
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
     }
 }

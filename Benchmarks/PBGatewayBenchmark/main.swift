@@ -1,0 +1,214 @@
+// pb-gateway-benchmark: paid vs unpaid calls through the gateway, measured with wrk in one run.
+//
+//     swift build -c release --product pb-gateway-benchmark && .build/release/pb-gateway-benchmark [--seconds 8]
+//
+// It starts a small upstream and the gateway (SQLite in a temporary folder) in this process, opens one credit
+// window for an agent, writes one PAYMENT-SIGNATURE header per future call (call index 1, 2, 3, … with its MAC),
+// then runs wrk twice against the same gateway: GET /free/echo (proxied, no payment) and GET /paid/echo (proxied,
+// every request verified and charged in SQLite). Both hit the same upstream handler.
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import PBCore
+import PBCrypto
+import PBGateway
+import PBProtocol
+import PBStore
+import PBStoreSQLite
+
+func argument(_ name: String, default value: Int) -> Int {
+    let arguments = CommandLine.arguments
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let parsed = Int(arguments[index + 1])
+    else { return value }
+    return parsed
+}
+
+let seconds = argument("--seconds", default: 8)
+let connections = argument("--connections", default: 64)
+let headerCount = argument("--headers", default: 300_000)
+var logger = Logger(label: "pb.benchmark")
+logger.logLevel = .critical
+
+// The upstream: the same small JSON for every path.
+let upstreamRouter = Router()
+upstreamRouter.get("/**") { _, _ in
+    Response(
+        status: .ok, headers: [.contentType: "application/json"],
+        body: .init(byteBuffer: ByteBuffer(string: "{\"model\":\"demo\",\"reply\":\"ok\",\"tokens\":12,\"pad\":\"0123456789\"}")))
+}
+let (upstreamPorts, upstreamContinuation) = AsyncStream.makeStream(of: Int.self)
+let upstream = Application(
+    router: upstreamRouter, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+    onServerRunning: { upstreamContinuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
+let upstreamTask = Task { try await upstream.runService() }
+var upstreamPort = 0
+for await port in upstreamPorts { upstreamPort = port; break }
+
+let usdc = try EthereumAddress("0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913")
+let payee = try EthereumAddress("0x9f1B6b1E2c4a0a1c83c6af1Bd6E7f0a2b3C4d5e6")
+let price: UInt128 = 10_000
+var configuration = GatewayConfiguration()
+configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
+configuration.maxWindowCredit = "1000000"
+configuration.services = [
+    ServiceRecord(
+        id: "echo", name: "Echo", payee: payee, asset: usdc, network: "eip155:8453",
+        upstreamURL: "http://127.0.0.1:\(upstreamPort)", pathPrefix: "/",
+        routes: [
+            RouteRecord(method: "GET", path: "/free/**", priceBaseUnits: nil),
+            RouteRecord(method: "GET", path: "/paid/**", priceBaseUnits: price),
+        ])
+]
+let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pb-bench-\(UUID().uuidString.prefix(8))")
+try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+let store = try SQLiteGatewayStore(path: directory.appendingPathComponent("gateway.sqlite").path)
+let gatewayKey = PrivateKey.random()
+let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: 10)
+let application = try GatewayApplication(configuration: configuration, store: store, gatewayKey: gatewayKey, httpClient: httpClient)
+try await application.applyConfiguredServices()
+let (gatewayPorts, gatewayContinuation) = AsyncStream.makeStream(of: Int.self)
+let gateway = Application(
+    responder: application.makeResponder(publicBaseURL: "http://127.0.0.1"),
+    configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+    onServerRunning: { gatewayContinuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
+let gatewayTask = Task { try await gateway.runService() }
+var gatewayPort = 0
+for await port in gatewayPorts { gatewayPort = port; break }
+let base = "http://127.0.0.1:\(gatewayPort)"
+
+// The agent: a grant large enough for the whole run, one window opened by a real paid request.
+let owner = PrivateKey.random(), agent = PrivateKey.random()
+let now = UInt64(SystemWallClock().now.seconds)
+let grant = SignedSessionGrant.sign(
+    SessionGrant(
+        owner: owner.address, sessionKey: agent.address, asset: usdc, payees: [payee], services: ["echo"],
+        totalLimit: UInt128(headerCount + 100_010) * price, validAfter: now - 60, validUntil: now + 86_400),
+    domain: application.processor.domain, with: owner)
+
+func fetch(_ path: String, payment: String?) async throws -> (Int, HTTPHeaders) {
+    var request = HTTPClientRequest(url: base + path)
+    if let payment { request.headers.add(name: "PAYMENT-SIGNATURE", value: payment) }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    _ = try await response.body.collect(upTo: 1 << 20)
+    return (Int(response.status.code), response.headers)
+}
+
+let (_, offerHeaders) = try await fetch("/paid/echo", payment: nil)
+let offer = try PaymentHeaderCodec.decode(offerHeaders.first(name: "PAYMENT-REQUIRED") ?? "", as: PaymentRequired.self).accepts[0]
+let windowVoucher = SignedPaymentVoucher.sign(
+    PaymentVoucher(
+        grantId: grant.digest, payee: payee, cumulativeAmount: UInt128(headerCount + 100_001) * price, sequence: 1,
+        requestBinding: .zero, validUntil: now + 3_600),
+    domain: application.processor.domain, with: agent)
+let opening = try PaymentHeaderCodec.encode(
+    PaymentPayload(accepted: offer, payload: SessionPaymentPayload.voucher(grant: grant, voucher: windowVoucher).jsonValue))
+let (openStatus, _) = try await fetch("/paid/echo", payment: opening)
+precondition(openStatus == 200, "opening the window failed with HTTP \(openStatus)")
+
+let windowKey = CreditWindowKey(sessionKey: agent, gatewayPublicKey: gatewayKey.publicKey, windowId: windowVoucher.digest)
+let binding = RequestBinding.compute(method: "GET", target: "/paid/echo")
+let headersPath = directory.appendingPathComponent("payments.txt").path
+var lines = ""
+lines.reserveCapacity(headerCount * 1_400)
+for callIndex in 1...UInt64(headerCount) {
+    let call = SessionCall(
+        grantId: grant.digest, windowId: windowVoucher.digest, callIndex: callIndex,
+        mac: windowKey.mac(callIndex: callIndex, requestBinding: binding, amount: price))
+    lines += try PaymentHeaderCodec.encode(PaymentPayload(accepted: offer, payload: SessionPaymentPayload.call(call).jsonValue))
+    lines += "\n"
+}
+try lines.write(toFile: headersPath, atomically: true, encoding: .utf8)
+let script = directory.appendingPathComponent("paid.lua").path
+try """
+    local headers = {}
+    for line in io.lines("\(headersPath)") do headers[#headers + 1] = line end
+    local index = 0
+    request = function()
+        index = index + 1
+        if index > #headers then index = #headers end
+        return wrk.format("GET", "/paid/echo", { ["PAYMENT-SIGNATURE"] = headers[index] })
+    end
+    """.write(toFile: script, atomically: true, encoding: .utf8)
+
+struct WrkResult {
+    var requestsPerSecond = 0.0, p50 = "", p99 = "", non2xx = 0, total = 0
+}
+
+func wrk(_ arguments: [String]) throws -> WrkResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
+    process.arguments = ["-t1", "-c\(connections)", "-d\(seconds)s", "--latency"] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    var result = WrkResult()
+    for line in output.split(separator: "\n") {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        if line.contains("Requests/sec:"), let value = fields.last { result.requestsPerSecond = Double(value) ?? 0 }
+        if fields.first == "50%", fields.count > 1 { result.p50 = String(fields[1]) }
+        if fields.first == "99%", fields.count > 1 { result.p99 = String(fields[1]) }
+        if line.contains("Non-2xx"), let value = fields.last { result.non2xx = Int(value) ?? 0 }
+        if line.contains("requests in"), let value = fields.first { result.total = Int(value) ?? 0 }
+    }
+    return result
+}
+
+let profileOnly = CommandLine.arguments.contains("--profile-only")
+print("pb-gateway-benchmark: wrk -t1 -c\(connections) -d\(seconds)s, gateway and upstream in one process on this machine")
+let unpaid = profileOnly ? WrkResult() : try wrk([base + "/free/echo"])
+let spentBefore = try await store.grant(grant.digest)?.spent ?? 0
+let paid = profileOnly ? WrkResult() : try wrk(["-s", script, base + "/paid/echo"])
+let spentAfter = try await store.grant(grant.digest)?.spent ?? 0
+let charged = Int((spentAfter - spentBefore) / price)
+func row(_ name: String, _ result: WrkResult) -> String {
+    "\(name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", result.requestsPerSecond)) req/s"
+        + "  p50 \(result.p50)  p99 \(result.p99)  requests \(result.total)  non-2xx \(result.non2xx)"
+}
+print(row("unpaid (free route)", unpaid))
+print(row("paid (window call + charge)", paid))
+print("paid / unpaid: \(String(format: "%.1f", paid.requestsPerSecond / max(unpaid.requestsPerSecond, 1) * 100))% (goal >= 70%)")
+print("charged calls in the store during the paid run: \(charged) (wrk counted \(paid.total - paid.non2xx) 2xx)")
+if paid.total >= headerCount { print("warning: the run used every prepared header; raise --headers") }
+
+// Where a paid call's time goes, without sockets: the processor alone (decode, verify, charge in SQLite,
+// receipt signature), then the store's charge alone, sequentially over prepared calls.
+let profileCalls = argument("--profile-calls", default: 2_000)
+let offerForProfile = application.processor.offer(
+    service: configuration.services[0], price: price, method: "GET", target: "/paid/echo", priceRule: "benchmark")
+var profileHeaders: [String] = []
+for callIndex in UInt64(headerCount + 1)...UInt64(headerCount + profileCalls) {
+    let call = SessionCall(
+        grantId: grant.digest, windowId: windowVoucher.digest, callIndex: callIndex,
+        mac: windowKey.mac(callIndex: callIndex, requestBinding: binding, amount: price))
+    profileHeaders.append(try PaymentHeaderCodec.encode(PaymentPayload(accepted: offer, payload: SessionPaymentPayload.call(call).jsonValue)))
+}
+let decodeStart = ContinuousClock.now
+var decoded: [PaymentPayload] = []
+for header in profileHeaders { decoded.append(try PaymentHeaderCodec.decode(header, as: PaymentPayload.self)) }
+let decodeTime = ContinuousClock.now - decodeStart
+let processStart = ContinuousClock.now
+var paidCount = 0
+for payload in decoded {
+    if case .paid = await application.processor.process(payload, offer: offerForProfile) { paidCount += 1 }
+}
+let processTime = ContinuousClock.now - processStart
+func microseconds(_ duration: Duration, _ count: Int) -> String {
+    let total = Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
+    return String(format: "%.1f", total / Double(count))
+}
+print("per paid call, in process: header decode \(microseconds(decodeTime, profileCalls)) µs, "
+    + "verify + charge + signed receipt \(microseconds(processTime, profileCalls)) µs (\(paidCount) charged)")
+
+
+
+gatewayTask.cancel()
+upstreamTask.cancel()
+_ = await gatewayTask.result
+_ = await upstreamTask.result
+try await httpClient.shutdown()
+try? FileManager.default.removeItem(at: directory)
