@@ -13,6 +13,7 @@ import PBGateway
 import PBProtocol
 import PBStore
 import PBStoreSQLite
+import Synchronization
 import Testing
 
 /// A real gateway on loopback in front of a real "chat" upstream, backed by SQLite, with an owner, an agent and a
@@ -34,6 +35,7 @@ struct GatewayFixture: Sendable {
             routes: [
                 RouteRecord(method: "POST", path: "/v1/chat", priceBaseUnits: Self.price),
                 RouteRecord(method: "GET", path: "/v1/fail", priceBaseUnits: Self.price),
+                RouteRecord(method: "GET", path: "/v1/flaky", priceBaseUnits: Self.price),
                 RouteRecord(method: "GET", path: "/v1/models", priceBaseUnits: nil),
             ])
     }
@@ -99,8 +101,18 @@ func makeChatUpstream() -> Router<BasicRequestContext> {
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: reply)))
     }
     router.get("/v1/fail") { _, _ in Response(status: .serviceUnavailable) }
+    // Fails every other call: the first attempt of a payment fails upstream, its retry succeeds.
+    let flakyCalls = FlakyCounter()
+    router.get("/v1/flaky") { _, _ -> Response in
+        flakyCalls.next() % 2 == 1 ? Response(status: .badGateway) : Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "recovered")))
+    }
     router.get("/v1/models") { _, _ -> String in "[\"small\",\"large\"]" }
     return router
+}
+
+final class FlakyCounter: Sendable {
+    private let count = Synchronization.Mutex(0)
+    func next() -> Int { count.withLock { $0 += 1; return $0 } }
 }
 
 /// Starts the chat upstream and a gateway in front of it, on loopback ports, and runs `test`.

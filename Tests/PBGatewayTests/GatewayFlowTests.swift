@@ -78,6 +78,38 @@ import Testing
         }
     }
 
+    @Test func retryingTheSamePaymentAfterAnUpstreamFailureChargesItOnce() async throws {
+        let fixture = GatewayFixture()
+        try await withGateway(fixture: fixture) { gateway in
+            let grant = fixture.grant()
+            let offerResponse = try await gateway.send(.GET, "/v1/flaky")
+            let offer = try PaymentHeaderCodec.decode(
+                try #require(offerResponse.headers.first(name: "PAYMENT-REQUIRED")), as: PaymentRequired.self
+            ).accepts[0]
+            let voucher = SignedPaymentVoucher.sign(
+                PaymentVoucher(
+                    grantId: grant.digest, payee: fixture.payee, cumulativeAmount: GatewayFixture.price, sequence: 1,
+                    requestBinding: RequestBinding.compute(method: "GET", target: "/v1/flaky"),
+                    validUntil: UInt64(SystemWallClock().now.seconds) + 600),
+                domain: fixture.domain, with: fixture.agent)
+            let header = try PaymentHeaderCodec.encode(
+                PaymentPayload(accepted: offer, payload: SessionPaymentPayload.voucher(grant: grant, voucher: voucher).jsonValue))
+            let first = try await gateway.send(.GET, "/v1/flaky", headers: [("PAYMENT-SIGNATURE", header)])
+            #expect(first.status == 502)
+            #expect(try await gateway.store.grant(grant.digest)?.spent == 0)
+            let retry = try await gateway.send(.GET, "/v1/flaky", headers: [("PAYMENT-SIGNATURE", header)])
+            #expect(retry.status == 200)
+            #expect(retry.body == "recovered")
+            #expect(try await gateway.store.grant(grant.digest)?.spent == GatewayFixture.price)
+            // Once charged, the same header is a replay: refused, with the original receipt, and not charged again.
+            let replay = try await gateway.send(.GET, "/v1/flaky", headers: [("PAYMENT-SIGNATURE", header)])
+            #expect(replay.status == 402)
+            #expect(try JSONValue.parse(replay.body)["error"]?.stringValue == "pb_sequence_replayed")
+            #expect(replay.headers.first(name: "PAYMENT-RESPONSE") != nil)
+            #expect(try await gateway.store.grant(grant.digest)?.spent == GatewayFixture.price)
+        }
+    }
+
     @Test func twoHundredConcurrentCallsOnABudgetForOneHundred() async throws {
         let fixture = GatewayFixture()
         try await withGateway(fixture: fixture, maxWindowCredit: "1") { gateway in
