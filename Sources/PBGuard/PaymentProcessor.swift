@@ -83,32 +83,34 @@ public final class PaymentProcessor: Sendable {
 
     /// Checks and charges a decoded `PaymentPayload` against `offer`.
     public func process(_ payload: PaymentPayload, offer: PaymentOffer) async -> PaymentOutcome {
-        let now = clock.now
         do {
-            let priced = try acceptedOffer(payload, offer: offer, now: now)
-            let session = try SessionPaymentPayload(payload: payload.payload, domain: domain)
-            let attempt = try await verifiedAttempt(session, offer: priced, now: now)
-            return try await charge(attempt)
-        } catch let refusal as PaymentRefusal {
-            return .refused(refusal, channel: nil, earlierReceipt: nil)
+            return try await charge(try await attempt(payload, offer: offer))
         } catch {
-            return .refused(PaymentRefusal(.unexpectedVerifyError, "the gateway could not check the payment"), channel: nil, earlierReceipt: nil)
+            return .refused(Self.refusal(for: error), channel: nil, earlierReceipt: nil)
         }
     }
 
     /// Checks 2 to 11 without charging (the facilitator's `/verify`): nil when the payment would be accepted so far.
     public func verify(_ payload: PaymentPayload, offer: PaymentOffer) async -> PaymentRefusal? {
-        let now = clock.now
         do {
-            let priced = try acceptedOffer(payload, offer: offer, now: now)
-            let session = try SessionPaymentPayload(payload: payload.payload, domain: domain)
-            _ = try await verifiedAttempt(session, offer: priced, now: now)
+            _ = try await attempt(payload, offer: offer)
             return nil
-        } catch let refusal as PaymentRefusal {
-            return refusal
         } catch {
-            return PaymentRefusal(.unexpectedVerifyError, "the gateway could not check the payment")
+            return Self.refusal(for: error)
         }
+    }
+
+    /// Checks 2 to 11: the accepted requirements, the payload's shape, signatures or MAC, validity windows.
+    private func attempt(_ payload: PaymentPayload, offer: PaymentOffer) async throws -> PaymentAttempt {
+        let now = clock.now
+        let priced = try acceptedOffer(payload, offer: offer, now: now)
+        let session = try SessionPaymentPayload(payload: payload.payload, domain: domain)
+        return try await verifiedAttempt(session, offer: priced, now: now)
+    }
+
+    /// A refusal as it is, anything else (a store fault) as a generic code that leaks no detail.
+    private static func refusal(for error: any Error) -> PaymentRefusal {
+        error as? PaymentRefusal ?? PaymentRefusal(.unexpectedVerifyError, "the gateway could not check the payment")
     }
 
     /// The owner who pays under a grant, for `VerifyResponse.payer`.
