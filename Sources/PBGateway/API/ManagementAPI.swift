@@ -28,7 +28,8 @@ public struct ManagementAPI: Sendable {
         merchant.get("/grants") { request, _ in
             let (cursor, limit) = try JSONBodies.page(request)
             let page = try await store.grants(after: cursor, limit: limit)
-            let items = try await page.items.asyncMap { RecordJSON.grant($0, decimals: try await decimals(of: $0.grant.asset)) }
+            let decimals = try await assetDecimals()
+            let items = page.items.map { RecordJSON.grant($0, decimals: decimals($0.grant.asset)) }
             return JSONBodies.response(JSONBodies.list(items, nextCursor: page.nextCursor))
         }
         merchant.get("/grants/:grantId") { _, context in
@@ -48,8 +49,15 @@ public struct ManagementAPI: Sendable {
             let (cursor, limit) = try JSONBodies.page(request)
             let grantId = try request.uri.queryParameters["grantId"].map { try Bytes32(hex: String($0)) }
             let page = try await store.payments(grantId: grantId, after: cursor, limit: limit)
-            let items = try await page.items.asyncMap { payment in
-                RecordJSON.payment(payment, decimals: try await decimals(ofGrant: payment.grantId))
+            let decimals = try await assetDecimals()
+            // One grant read per distinct grant on the page, not per payment.
+            var assets: [Bytes32: EthereumAddress] = [:]
+            var items: [JSONValue] = []
+            for payment in page.items {
+                if assets[payment.grantId] == nil, let grant = try await store.grant(payment.grantId) {
+                    assets[payment.grantId] = grant.grant.asset
+                }
+                items.append(RecordJSON.payment(payment, decimals: assets[payment.grantId].map(decimals) ?? 6))
             }
             return JSONBodies.response(JSONBodies.list(items, nextCursor: page.nextCursor))
         }
@@ -110,21 +118,18 @@ public struct ManagementAPI: Sendable {
         return try await changeStatus(record, to: newStatus, reason: "by the owner")
     }
 
+    /// Token decimals by asset, from the services read once per request (6, USDC's, for an unknown asset).
+    private func assetDecimals() async throws -> @Sendable (EthereumAddress) -> Int {
+        let byAsset = Dictionary(try await store.services().map { ($0.asset, $0.assetDecimals) }, uniquingKeysWith: { first, _ in first })
+        return { byAsset[$0] ?? 6 }
+    }
+
     private func decimals(of asset: EthereumAddress) async throws -> Int {
-        try await store.services().first { $0.asset == asset }?.assetDecimals ?? 6
+        try await assetDecimals()(asset)
     }
 
     private func decimals(ofGrant grantId: Bytes32) async throws -> Int {
         guard let grant = try await store.grant(grantId) else { return 6 }
         return try await decimals(of: grant.grant.asset)
-    }
-}
-
-extension Array where Element: Sendable {
-    func asyncMap<Mapped>(_ transform: (Element) async throws -> Mapped) async rethrows -> [Mapped] {
-        var mapped: [Mapped] = []
-        mapped.reserveCapacity(count)
-        for element in self { mapped.append(try await transform(element)) }
-        return mapped
     }
 }
