@@ -21,9 +21,6 @@ public struct GatewayError: Error, HTTPResponseError, Sendable {
     public static func conflict(_ message: String) -> GatewayError { GatewayError(.conflict, code: "conflict", message: message) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = JSONValue.object([("error", .string(code)), ("message", .string(message))]).serialized()
-        return Response(
-            status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: body)))
+        JSONBodies.response(JSONBodies.error(code: code, message: message), status: status)
     }
 }

@@ -13,6 +13,11 @@ enum JSONBodies {
             body: .init(byteBuffer: ByteBuffer(string: value.serialized())))
     }
 
+    /// `{"error": code, "message": text}`: every error the gateway's own API answers.
+    static func error(code: String, message: String) -> JSONValue {
+        .object([("error", .string(code)), ("message", .string(message))])
+    }
+
     static func read(_ request: Request, context: some RequestContext) async throws -> (JSONValue, [UInt8]) {
         let buffer: ByteBuffer
         do { buffer = try await request.body.collect(upTo: maximumBodyBytes) } catch {

@@ -8,9 +8,6 @@ extension PaymentRefusal: HTTPResponseError {
     public var status: HTTPResponse.Status { HTTPResponse.Status(code: httpStatus) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = JSONValue.object([("error", .string(code.rawValue)), ("message", .string(message))]).serialized()
-        return Response(
-            status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: body)))
+        JSONBodies.response(JSONBodies.error(code: code.rawValue, message: message), status: status)
     }
 }
