@@ -48,14 +48,14 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
             responder: launcher.application.makeResponder(publicBaseURL: "http://127.0.0.1:\(port)"), port: port,
             logger: logger)
         let baseURL = "http://127.0.0.1:\(gateway.port)"
-        print("== PB-Stream gateway on \(baseURL) in front of a chat API on port \(upstream.port) (data: \(directory))")
+        Self.say("== PB-Stream gateway on \(baseURL) in front of a chat API on port \(upstream.port) (data: \(directory))")
 
         let unpaid = try await DemoHTTP.post(baseURL + "/v1/chat", body: "{\"prompt\":\"hello\"}")
-        print("\n== Without payment: HTTP \(unpaid.status)")
+        Self.say("\n== Without payment: HTTP \(unpaid.status)")
         if let header = unpaid.paymentRequired,
             let required = try? PaymentHeaderCodec.decode(header, as: PaymentRequired.self), let entry = required.accepts.first
         {
-            print("PAYMENT-REQUIRED: x402 v\(required.x402Version), scheme \(entry.scheme), amount \(entry.amount) "
+            Self.say("PAYMENT-REQUIRED: x402 v\(required.x402Version), scheme \(entry.scheme), amount \(entry.amount) "
                 + "base units (0.01 USDC) to \(entry.payTo) on \(entry.network)")
         }
 
@@ -70,21 +70,21 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
         try KeyFile.write(owner, to: directory + "/owner.key", overwrite: true)
         try KeyFile.write(agent, to: directory + "/agent.key", overwrite: true)
         try (grant.documentJSON.serialized() + "\n").write(toFile: directory + "/grant.json", atomically: true, encoding: .utf8)
-        print("\n== The owner \(owner.address) grants the agent \(agent.address) 50 USDC for 30 days (one signature)")
-        print("grant id \(grant.digest)")
+        Self.say("\n== The owner \(owner.address) grants the agent \(agent.address) 50 USDC for 30 days (one signature)")
+        Self.say("grant id \(grant.digest)")
 
         let client = try PBClient(sessionKey: agent, grant: grant, stateFile: directory + "/agent-state.json")
-        print("\n== The agent chats \(calls) times at 0.01 USDC per call, paying by itself")
+        Self.say("\n== The agent chats \(calls) times at 0.01 USDC per call, paying by itself")
         for call in 1...calls {
             let response = try await client.send(
                 method: "POST", url: baseURL + "/v1/chat", headers: [("Content-Type", "application/json")],
                 body: Array("{\"prompt\":\"question \(call)\"}".utf8))
             let receipt = response.receipt.map { "receipt \($0.receiptId.hex.prefix(14))…" } ?? "no receipt"
-            print("call \(call): HTTP \(response.status) \(response.bodyText.prefix(40)) | spent \(Self.usdcText(client.spent))"
+            Self.say("call \(call): HTTP \(response.status) \(response.bodyText.prefix(40)) | spent \(Self.usdcText(client.spent))"
                 + " remaining \(Self.usdcText(client.remaining)) | \(receipt)")
         }
         let stored = try await launcher.application.store.grant(grant.digest)
-        print("\n== The gateway's ledger: spent \(Self.usdcText(stored?.spent ?? 0)), remaining "
+        Self.say("\n== The gateway's ledger: spent \(Self.usdcText(stored?.spent ?? 0)), remaining "
             + "\(Self.usdcText(stored?.remaining ?? 0)) (a later issue settles every 10 USDC)")
         if exitAfterCalls {
             await gateway.stop()
@@ -92,7 +92,7 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
             try await launcher.shutdown()
             return
         }
-        print("""
+        Self.say("""
 
             The gateway keeps running (Ctrl-C stops it). Try:
               curl -i -X POST \(baseURL)/v1/chat -d '{}'          # 402 with PAYMENT-REQUIRED
@@ -102,6 +102,13 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
         try await gateway.wait()
         await upstream.stop()
         try await launcher.shutdown()
+    }
+
+    /// Prints and flushes at once: the demo keeps serving, so into a pipe or a log file block-buffered lines would
+    /// only appear when it stops (or never, if it is killed).
+    static func say(_ line: String) {
+        print(line)
+        fflush(nil)
     }
 
     static let usdc = try! EthereumAddress("0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913")

@@ -48,6 +48,8 @@ struct GatewayLauncher {
         {
             // Printed once, to the operator's terminal only: the store keeps its hash.
             print("admin API key (shown once, keep it): \(secret)")
+            // Flushed now: the server runs until stopped, and a buffered line would lose the only copy of the key.
+            fflush(nil)
         }
         let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: configuration.upstreamTimeoutSeconds)
         let application = try GatewayApplication(
