@@ -170,6 +170,19 @@ private struct JSONParser {
     mutating func parseString() throws(JSONValue.ParseError) -> String {
         let start = offset
         offset += 1
+        // Fast path: most strings (addresses, hex, decimal amounts) have no escapes, so find the closing quote and
+        // validate the slice in place instead of copying byte by byte.
+        var end = offset
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            guard let text = String(validating: bytes[offset..<end], as: UTF8.self) else {
+                throw error("string is not valid UTF-8", at: start)
+            }
+            offset = end + 1
+            return text
+        }
         var utf8: [UInt8] = []
         while true {
             guard let byte = current else { throw error("unterminated string", at: start) }

@@ -8,7 +8,15 @@ extension JSONValue {
         return String(decoding: output, as: UTF8.self)
     }
 
-    private func write(into output: inout [UInt8]) {
+    /// Compact JSON with every object's members sorted by key (UTF-8 byte order, which is Python's
+    /// `sort_keys` order), so equal values always give the same bytes.
+    public func serializedSortingKeys() -> String {
+        var output: [UInt8] = []
+        write(into: &output, sortingKeys: true)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private func write(into output: inout [UInt8], sortingKeys: Bool = false) {
         switch self {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
@@ -18,16 +26,17 @@ extension JSONValue {
             output.append(UInt8(ascii: "["))
             for (index, value) in values.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                value.write(into: &output)
+                value.write(into: &output, sortingKeys: sortingKeys)
             }
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            for (index, member) in members.enumerated() {
+            let ordered = sortingKeys ? members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : members
+            for (index, member) in ordered.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 Self.writeString(member.key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                member.value.write(into: &output)
+                member.value.write(into: &output, sortingKeys: sortingKeys)
             }
             output.append(UInt8(ascii: "}"))
         }

@@ -48,6 +48,9 @@ public enum PaymentHeaderCodec {
     /// base64(compact JSON) of `value`. Throws `EncodingError` only for values JSON cannot hold (e.g. a
     /// `JSONValue.number` whose text is not a number).
     public static func encode<Message: Encodable>(_ value: Message) throws -> String {
+        if let message = value as? any X402JSONEncodable {
+            return Data(message.jsonValue.serializedSortingKeys().utf8).base64EncodedString()
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return try encoder.encode(value).base64EncodedString()
@@ -64,6 +67,11 @@ public enum PaymentHeaderCodec {
         if let versioned = Message.self as? any X402VersionedMessage.Type {
             let version = try x402Version(in: object)
             guard versioned.supportedX402Versions.contains(version) else { throw .unsupportedVersion(version) }
+        }
+        if let direct = Message.self as? any X402JSONDecodable.Type,
+            let message = try direct.init(json: object, path: "") as? Message
+        {
+            return message
         }
         return try decodeJSON(Message.self, from: json)
     }
@@ -83,7 +91,7 @@ public enum PaymentHeaderCodec {
         let (json, object) = try jsonObject(of: header)
         switch try x402Version(in: object) {
         case 1: return .v1(try decodeJSON(PaymentPayloadV1.self, from: json))
-        case 2: return .v2(try decodeJSON(PaymentPayload.self, from: json))
+        case 2: return .v2(try PaymentPayload(json: object))
         case let version: throw .unsupportedVersion(version)
         }
     }
@@ -98,9 +106,14 @@ public enum PaymentHeaderCodec {
         let byteCount = header.utf8.count
         guard byteCount <= maximumHeaderBytes else { throw .tooLarge(byteCount: byteCount) }
         let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-        let trimmed = Substring(header).utf8.drop(while: isBlank).reversed().drop(while: isBlank).reversed()
-        guard !trimmed.isEmpty else { throw .empty }
-        let json = try base64Decode(String(decoding: trimmed, as: UTF8.self))
+        let utf8 = header.utf8
+        // Index arithmetic rather than `reversed()`: copying the header through a reversed view cost more than
+        // the base64 decoding itself.
+        guard let first = utf8.firstIndex(where: { !isBlank($0) }), let last = utf8.lastIndex(where: { !isBlank($0) })
+        else { throw .empty }
+        let trimmed = first == utf8.startIndex && last == utf8.index(before: utf8.endIndex)
+            ? header : String(Substring(header)[first...last])
+        let json = try base64Decode(trimmed)
         let object: JSONValue
         do { object = try JSONValue.parse([UInt8](json)) } catch { throw .invalidJSON("not valid JSON") }
         guard object.objectMembers != nil else { throw .invalidJSON("top level is not an object") }

@@ -26,3 +26,25 @@ public struct PaymentPayload: Codable, Hashable, Sendable, X402VersionedMessage 
     public var scheme: String { accepted.scheme }
     public var network: Network { accepted.network }
 }
+
+extension PaymentPayload: X402JSONDecodable, X402JSONEncodable {
+    public init(json: JSONValue, path: String = "") throws(PaymentHeaderError) {
+        let reader = try X402ObjectReader(json, path: path)
+        self.init(
+            x402Version: try reader.integer("x402Version"),
+            resource: try reader.optionalObject("resource", as: ResourceInfo.self),
+            accepted: try reader.object("accepted", as: PaymentRequirements.self),
+            payload: try reader.value("payload"),
+            extensions: reader.optionalValue("extensions"))
+    }
+
+    public var jsonValue: JSONValue {
+        var writer = X402ObjectWriter()
+        writer.add("x402Version", .number(String(x402Version)))
+        writer.add("resource", resource?.jsonValue)
+        writer.add("accepted", accepted.jsonValue)
+        writer.add("payload", payload)
+        writer.add("extensions", extensions)
+        return writer.object
+    }
+}

@@ -45,3 +45,22 @@ public struct PaymentRequirements: Codable, Hashable, Sendable {
         extra = try container.decodeIfPresent(JSONValue.self, forKey: .extra) ?? .object([])
     }
 }
+
+extension PaymentRequirements: X402JSONDecodable, X402JSONEncodable {
+    public init(json: JSONValue, path: String = "") throws(PaymentHeaderError) {
+        let reader = try X402ObjectReader(json, path: path)
+        self.init(
+            scheme: try reader.string("scheme"), network: Network(rawValue: try reader.string("network")),
+            asset: try reader.string("asset"), amount: try reader.string("amount"), payTo: try reader.string("payTo"),
+            maxTimeoutSeconds: try reader.integer("maxTimeoutSeconds"),
+            extra: reader.optionalValue("extra") ?? .object([]))
+    }
+
+    public var jsonValue: JSONValue {
+        .object([
+            ("scheme", .string(scheme)), ("network", .string(network.rawValue)), ("asset", .string(asset)),
+            ("amount", .string(amount)), ("payTo", .string(payTo)),
+            ("maxTimeoutSeconds", .number(String(maxTimeoutSeconds))), ("extra", extra),
+        ])
+    }
+}

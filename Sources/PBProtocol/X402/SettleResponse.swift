@@ -31,3 +31,19 @@ public struct SettleResponse: Codable, Hashable, Sendable {
         self.extra = extra
     }
 }
+
+extension SettleResponse: X402JSONEncodable {
+    public var jsonValue: JSONValue {
+        var writer = X402ObjectWriter()
+        writer.add("success", .bool(success))
+        writer.add("errorReason", errorReason?.rawValue)
+        writer.add("errorMessage", errorMessage)
+        writer.add("payer", payer)
+        writer.add("transaction", transaction)
+        writer.add("network", network.rawValue)
+        writer.add("amount", amount)
+        writer.add("extensions", extensions)
+        writer.add("extra", extra)
+        return writer.object
+    }
+}
