@@ -18,6 +18,28 @@ public enum Hex {
         return String(decoding: characters, as: UTF8.self)
     }
 
+    /// The same for a contiguous array, written straight into the string's storage: receipts and offers encode
+    /// several hashes per paid request, and the generic path above is not specialised across modules.
+    public static func encode(_ bytes: [UInt8], prefix: Bool = true) -> String {
+        let count = bytes.count * 2 + (prefix ? 2 : 0)
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            var index = 0
+            if prefix {
+                buffer[0] = UInt8(ascii: "0")
+                buffer[1] = UInt8(ascii: "x")
+                index = 2
+            }
+            digits.withUnsafeBufferPointer { digits in
+                for byte in bytes {
+                    buffer[index] = digits[Int(byte >> 4)]
+                    buffer[index + 1] = digits[Int(byte & 0x0f)]
+                    index += 2
+                }
+            }
+            return count
+        }
+    }
+
     /// Decodes hex with an optional `0x`/`0X` prefix; either case. The digit count must be even.
     public static func decode(_ string: String) throws(DecodingError) -> [UInt8] {
         var utf8 = Substring(string).utf8[...]

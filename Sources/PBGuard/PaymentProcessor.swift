@@ -64,8 +64,10 @@ public final class PaymentProcessor: Sendable {
         let binding = RequestBinding.compute(method: method, target: target)
         let expiresAt = UInt64(clamping: clock.now.seconds) + quoteTTLSeconds
         let amount = String(price)
+        // Each checksum costs a Keccak hash: computed once per offer, not once per use.
+        let payTo = service.payee.checksummed, asset = service.asset.checksummed
         let quoteId = quotes.quoteId(
-            amount: amount, payTo: service.payee.checksummed, asset: service.asset.checksummed, network: service.network,
+            amount: amount, payTo: payTo, asset: asset, network: service.network,
             service: service.id, requestBinding: binding, expiresAt: expiresAt)
         let unitPrice = (try? Amount(baseUnits: price, decimals: service.assetDecimals))?.decimalString ?? amount
         let extra = SessionRequirementsExtra(
@@ -74,7 +76,7 @@ public final class PaymentProcessor: Sendable {
             maxWindowCredit: maxWindowCredit, requestBinding: binding)
         let requirements = PaymentRequirements(
             scheme: SessionPaymentPayload.scheme, network: Network(rawValue: service.network),
-            asset: service.asset.checksummed, amount: amount, payTo: service.payee.checksummed, maxTimeoutSeconds: 60,
+            asset: asset, amount: amount, payTo: payTo, maxTimeoutSeconds: 60,
             extra: extra.jsonValue)
         return PaymentOffer(
             service: service, price: price, method: method, target: target, requestBinding: binding,
