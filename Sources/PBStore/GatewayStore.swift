@@ -40,7 +40,9 @@ public protocol GatewayStore: Sendable {
     // MARK: Channels and payments
     func channel(_ key: ChannelKey) async throws -> ChannelRecord?
     /// One transaction: read the context for `request`, `decide`, apply a `.charge` mutation. Returns the decision.
-    func charge(_ request: ChargeRequest, decide: @Sendable (ChargeContext) -> ChargeDecision) async throws
+    /// An adapter may group several charges into one commit (each still sees the ones before it) and may call
+    /// `decide` on another thread, but answers only after the commit that holds the charge.
+    func charge(_ request: ChargeRequest, decide: @escaping @Sendable (ChargeContext) -> ChargeDecision) async throws
         -> ChargeDecision
     /// Refunds a charged payment (the upstream failed): status voided, the grant's spent and the channel's charged
     /// amount reduced by its amount. Returns the voided payment, or nil when there is no charged payment to void.

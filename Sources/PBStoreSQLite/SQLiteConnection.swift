@@ -97,6 +97,23 @@ final class SQLiteConnection {
         }
     }
 
+    /// Runs `body` inside a savepoint of the open transaction: kept when it returns, undone alone when it throws.
+    /// Returns the error `body` threw (nil when it succeeded). Throws only when the savepoint itself cannot be
+    /// managed, which leaves the whole transaction to be rolled back.
+    func savepoint(_ body: () throws -> Void) throws(StoreError) -> (any Error)? {
+        precondition(inTransaction, "savepoints live inside a transaction")
+        try query("SAVEPOINT batch_item")
+        do {
+            try body()
+        } catch {
+            try query("ROLLBACK TO batch_item")
+            try query("RELEASE batch_item")
+            return error
+        }
+        try query("RELEASE batch_item")
+        return nil
+    }
+
     private func prepared(_ sql: String) throws(StoreError) -> OpaquePointer {
         if let cached = statements[sql] { return cached }
         var statement: OpaquePointer?

@@ -9,41 +9,44 @@ extension SQLiteGatewayStore {
         try withConnection { (database) throws(StoreError) in try Self.channel(key, in: database) }
     }
 
-    public func charge(_ request: ChargeRequest, decide: @Sendable (ChargeContext) -> ChargeDecision) async throws
-        -> ChargeDecision
+    public func charge(_ request: ChargeRequest, decide: @escaping @Sendable (ChargeContext) -> ChargeDecision)
+        async throws -> ChargeDecision
     {
-        try withConnection { (database) throws(StoreError) in
-            try database.transaction { () throws(StoreError) in
-                let grantId = request.channel.grantId
-                let grant = try Self.grant(grantId, in: database)
-                let channel = try Self.channel(request.channel, in: database) ?? ChannelRecord(key: request.channel)
-                let existing = try Self.payment(request.receiptId, in: database)
-                // Counting scans the window's index entries, so only grants with a rate limit pay for it.
-                var callsInRateWindow: Int64 = 0
-                if let rateWindowStart = request.rateWindowStart {
-                    callsInRateWindow = try database.query(
-                        "SELECT count(*) FROM payments WHERE grant_id = ? AND status = 'charged' AND created_at_ms >= ?",
-                        [.bytes32(grantId), .time(rateWindowStart)])[0].integer(0)
-                }
-                var spentInPeriod: UInt128 = 0
-                if let periodStart = request.periodStart {
-                    // Amounts are decimal text, which SQL cannot add exactly: they are summed here, with a check.
-                    let amounts = try database.query(
-                        "SELECT amount FROM payments WHERE grant_id = ? AND status = 'charged' AND created_at_ms >= ?",
-                        [.bytes32(grantId), .time(periodStart)])
-                    for row in amounts { spentInPeriod = try Self.add(spentInPeriod, try row.amount(0)) }
-                }
-                let decision = decide(
-                    ChargeContext(
-                        grant: grant, channel: channel, existingPayment: existing,
-                        callsInRateWindow: Int(callsInRateWindow), spentInPeriod: spentInPeriod))
-                if case .charge(let mutation) = decision {
-                    try Self.apply(
-                        mutation, for: request, grant: grant, channel: channel, existing: existing, in: database)
-                }
-                return decision
-            }
+        try await chargeBatcher.charge { (database) in try Self.charge(request, decide: decide, in: database) }
+    }
+
+    /// Reads the context, decides and writes one charge inside the caller's transaction (a batch's savepoint).
+    private static func charge(
+        _ request: ChargeRequest, decide: @Sendable (ChargeContext) -> ChargeDecision, in database: SQLiteConnection
+    ) throws(StoreError) -> ChargeDecision {
+        let grantId = request.channel.grantId
+        let grant = try Self.grant(grantId, in: database)
+        let channel = try Self.channel(request.channel, in: database) ?? ChannelRecord(key: request.channel)
+        let existing = try Self.payment(request.receiptId, in: database)
+        // Counting scans the window's index entries, so only grants with a rate limit pay for it.
+        var callsInRateWindow: Int64 = 0
+        if let rateWindowStart = request.rateWindowStart {
+            callsInRateWindow = try database.query(
+                "SELECT count(*) FROM payments WHERE grant_id = ? AND status = 'charged' AND created_at_ms >= ?",
+                [.bytes32(grantId), .time(rateWindowStart)])[0].integer(0)
         }
+        var spentInPeriod: UInt128 = 0
+        if let periodStart = request.periodStart {
+            // Amounts are decimal text, which SQL cannot add exactly: they are summed here, with a check.
+            let amounts = try database.query(
+                "SELECT amount FROM payments WHERE grant_id = ? AND status = 'charged' AND created_at_ms >= ?",
+                [.bytes32(grantId), .time(periodStart)])
+            for row in amounts { spentInPeriod = try Self.add(spentInPeriod, try row.amount(0)) }
+        }
+        let decision = decide(
+            ChargeContext(
+                grant: grant, channel: channel, existingPayment: existing,
+                callsInRateWindow: Int(callsInRateWindow), spentInPeriod: spentInPeriod))
+        if case .charge(let mutation) = decision {
+            try Self.apply(
+                mutation, for: request, grant: grant, channel: channel, existing: existing, in: database)
+        }
+        return decision
     }
 
     public func voidPayment(_ receiptId: Bytes32, at time: UnixTime) async throws -> PaymentRecord? {
@@ -141,7 +144,7 @@ extension SQLiteGatewayStore {
                     + "not \(expectedCharged)")
         }
         try writePayment(payment, replacingVoided: existing != nil, in: database)
-        try writeChannel(mutation.channel, in: database)
+        try writeChannel(mutation.channel, previous: channel, in: database)
         try updateSpent(of: grant, to: expectedSpent, at: payment.updatedAt, in: database)
     }
 
@@ -176,8 +179,29 @@ extension SQLiteGatewayStore {
         guard database.changes == 1 else { throw StoreError("payment \(receipt.receiptId.hex) was not written") }
     }
 
-    private static func writeChannel(_ channel: ChannelRecord, in database: SQLiteConnection) throws(StoreError) {
+    private static func writeChannel(_ channel: ChannelRecord, previous: ChannelRecord, in database: SQLiteConnection)
+        throws(StoreError)
+    {
         let window = channel.window
+        // A call inside a credit window changes only the amounts and the window's call bookkeeping; rewriting the
+        // (unchanged) voucher document would re-serialise its JSON on every call.
+        if let window, let previousWindow = previous.window, window.windowId == previousWindow.windowId,
+            window.sequence == previousWindow.sequence, channel.latestVoucher?.digest == previous.latestVoucher?.digest,
+            channel.lastSequence == previous.lastSequence
+        {
+            try database.query(
+                """
+                UPDATE channels SET charged = ?, window_highest_call_index = ?, window_used_calls = ?
+                WHERE grant_id = ? AND payee = ? AND window_id = ?
+                """,
+                [
+                    .amount(channel.chargedCumulativeAmount), .unsigned(window.highestCallIndex),
+                    .blob(UsedCallsBitmap.encode(window.usedCalls)), .bytes32(channel.key.grantId),
+                    .address(channel.key.payee), .bytes32(window.windowId),
+                ])
+            guard database.changes == 1 else { throw StoreError("channel's window changed during the charge") }
+            return
+        }
         try database.query(
             """
             INSERT INTO channels (grant_id, payee, charged, last_sequence, latest_voucher, window_id, window_sequence,

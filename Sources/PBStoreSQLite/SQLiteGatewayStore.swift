@@ -7,20 +7,22 @@ import Synchronization
 
 /// The embedded `GatewayStore`: one SQLite file in WAL mode behind one connection.
 ///
-/// A `Mutex` guards the connection, so every operation, and every transaction, runs alone; a charge holds it from
+/// A lock guards the connection, so every operation, and every transaction, runs alone; a charge holds it from
 /// reading its context to committing its mutation, which is what makes two concurrent charges unable to both spend
-/// the last of a budget. The calls block briefly; transactions are a handful of indexed statements.
+/// the last of a budget. Charges are group-committed by `SQLiteChargeBatcher`; other calls block briefly.
 public final class SQLiteGatewayStore: GatewayStore, Sendable {
     /// The file name used under a data directory.
     public static let fileName = "pb-gateway.sqlite"
 
-    let connection: Mutex<SQLiteConnection>
+    let database: SQLiteDatabase
+    let chargeBatcher: SQLiteChargeBatcher
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations. `clock` stamps them.
     public init(path: String, clock: any WallClock = SystemWallClock()) throws {
         let opened = try SQLiteConnection(path: path)
         try SQLiteSchema.migrate(opened, at: clock.now)
-        connection = Mutex(opened)
+        database = SQLiteDatabase(opened)
+        chargeBatcher = SQLiteChargeBatcher(database: database)
     }
 
     /// Opens `<dataDirectory>/pb-gateway.sqlite`, creating the directory when it does not exist.
@@ -38,7 +40,7 @@ public final class SQLiteGatewayStore: GatewayStore, Sendable {
     func withConnection<Result: Sendable>(
         _ body: (SQLiteConnection) throws(StoreError) -> Result
     ) throws(StoreError) -> Result {
-        try connection.withLock { (database) throws(StoreError) -> Result in try body(database) }
+        try database.withConnection(body)
     }
 
     // MARK: Grants

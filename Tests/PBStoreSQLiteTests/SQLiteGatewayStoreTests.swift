@@ -31,6 +31,9 @@ import Testing
     }
     @Test func firstIdempotentResponseWins() async throws { try await suite.firstIdempotentResponseWins() }
     @Test func concurrentChargesNeverOverspend() async throws { try await suite.concurrentChargesNeverOverspend() }
+    @Test func aFailingChargeDoesNotTakeOtherChargesWithIt() async throws {
+        try await suite.aFailingChargeDoesNotTakeOtherChargesWithIt()
+    }
 
     @Test func dataSurvivesRestart() async throws {
         let directory = try TemporaryDirectory()

@@ -91,6 +91,20 @@ public struct StoreFixture: Sendable {
         }
     }
 
+    /// Like `chargeIfAffordable`, but the mutation claims one base unit more spent than the payment adds: a
+    /// mutation that does not balance, which the store must refuse to write.
+    public static func chargeClaimingOneUnitTooMuch(_ request: ChargeRequest, price: UInt128, at time: UnixTime)
+        -> @Sendable (ChargeContext) -> ChargeDecision
+    {
+        { context in
+            guard let mutation = mutation(context, request, price: price, at: time) else {
+                return .refuse(PaymentRefusal(.pbLimitExceeded, "limit reached"), context.channel.state)
+            }
+            return .charge(
+                ChargeMutation(payment: mutation.payment, channel: mutation.channel, grantSpent: mutation.grantSpent + 1))
+        }
+    }
+
     /// Registers a grant and charges `count` calls of `price`, one millisecond apart from `time`.
     @discardableResult
     public func chargeCalls(
