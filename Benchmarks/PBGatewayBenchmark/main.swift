@@ -121,20 +121,39 @@ for callIndex in 1...UInt64(headerCount) {
     lines += "\n"
 }
 try lines.write(toFile: headersPath, atomically: true, encoding: .utf8)
-let script = directory.appendingPathComponent("paid.lua").path
-try """
-    local headers = {}
-    for line in io.lines("\(headersPath)") do headers[#headers + 1] = line end
-    local index = 0
-    request = function()
-        index = index + 1
-        if index > #headers then index = #headers end
-        return wrk.format("GET", "/paid/echo", { ["PAYMENT-SIGNATURE"] = headers[index] })
-    end
-    """.write(toFile: script, atomically: true, encoding: .utf8)
+/// A wrk script sending the prepared headers, one per request, to `path`. The unpaid run sends the very same
+/// headers to the free route (which ignores them), so both runs cost wrk and the HTTP parser the same and the
+/// difference is the gateway's payment work alone.
+func wrkScript(name: String, path: String) throws -> String {
+    let script = directory.appendingPathComponent(name).path
+    try """
+        local headers = {}
+        for line in io.lines("\(headersPath)") do headers[#headers + 1] = line end
+        local index = 0
+        request = function()
+            index = index + 1
+            if index > #headers then index = #headers end
+            return wrk.format("GET", "\(path)", { ["PAYMENT-SIGNATURE"] = headers[index] })
+        end
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+    return script
+}
+let paidScript = try wrkScript(name: "paid.lua", path: "/paid/echo")
+let unpaidScript = try wrkScript(name: "unpaid.lua", path: "/free/echo")
 
 struct WrkResult {
     var requestsPerSecond = 0.0, p50 = "", p99 = "", non2xx = 0, total = 0
+    /// This process's CPU time (user + system, gateway and upstream together) per request during the run: on a
+    /// shared machine it moves far less than req/s does when a neighbour takes the cores.
+    var serverCPUMicrosecondsPerRequest = 0.0
+}
+
+func processCPUMicroseconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    let user = Double(usage.ru_utime.tv_sec) * 1e6 + Double(usage.ru_utime.tv_usec)
+    let system = Double(usage.ru_stime.tv_sec) * 1e6 + Double(usage.ru_stime.tv_usec)
+    return user + system
 }
 
 func wrk(_ arguments: [String]) throws -> WrkResult {
@@ -143,9 +162,11 @@ func wrk(_ arguments: [String]) throws -> WrkResult {
     process.arguments = ["-t1", "-c\(connections)", "-d\(seconds)s", "--latency"] + arguments
     let pipe = Pipe()
     process.standardOutput = pipe
+    let cpuBefore = processCPUMicroseconds()
     try process.run()
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
+    let cpuMicroseconds = processCPUMicroseconds() - cpuBefore
     var result = WrkResult()
     for line in output.split(separator: "\n") {
         let fields = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -155,23 +176,31 @@ func wrk(_ arguments: [String]) throws -> WrkResult {
         if line.contains("Non-2xx"), let value = fields.last { result.non2xx = Int(value) ?? 0 }
         if line.contains("requests in"), let value = fields.first { result.total = Int(value) ?? 0 }
     }
+    result.serverCPUMicrosecondsPerRequest = cpuMicroseconds / Double(max(result.total, 1))
     return result
 }
 
 let profileOnly = CommandLine.arguments.contains("--profile-only")
 print("pb-gateway-benchmark: wrk -t1 -c\(connections) -d\(seconds)s, gateway and upstream in one process on this machine")
-let unpaid = profileOnly ? WrkResult() : try wrk([base + "/free/echo"])
+// --paid-only: skip both unpaid runs (to attach a profiler to the paid path alone).
+let paidOnly = CommandLine.arguments.contains("--paid-only")
+let bare = profileOnly || paidOnly ? WrkResult() : try wrk([base + "/free/echo"])
+let unpaid = profileOnly || paidOnly ? WrkResult() : try wrk(["-s", unpaidScript, base + "/free/echo"])
 let spentBefore = try await store.grant(grant.digest)?.spent ?? 0
-let paid = profileOnly ? WrkResult() : try wrk(["-s", script, base + "/paid/echo"])
+let paid = profileOnly ? WrkResult() : try wrk(["-s", paidScript, base + "/paid/echo"])
 let spentAfter = try await store.grant(grant.digest)?.spent ?? 0
 let charged = Int((spentAfter - spentBefore) / price)
 func row(_ name: String, _ result: WrkResult) -> String {
     "\(name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", result.requestsPerSecond)) req/s"
         + "  p50 \(result.p50)  p99 \(result.p99)  requests \(result.total)  non-2xx \(result.non2xx)"
+        + "  server CPU \(String(format: "%.0f", result.serverCPUMicrosecondsPerRequest)) µs/request"
 }
-print(row("unpaid (free route)", unpaid))
+print(row("unpaid, no header", bare))
+print(row("unpaid (same headers)", unpaid))
 print(row("paid (window call + charge)", paid))
 print("paid / unpaid: \(String(format: "%.1f", paid.requestsPerSecond / max(unpaid.requestsPerSecond, 1) * 100))% (goal >= 70%)")
+print("server CPU per request, unpaid / paid: "
+    + "\(String(format: "%.1f", unpaid.serverCPUMicrosecondsPerRequest / max(paid.serverCPUMicrosecondsPerRequest, 1) * 100))%")
 print("charged calls in the store during the paid run: \(charged) (wrk counted \(paid.total - paid.non2xx) 2xx)")
 if paid.total >= headerCount { print("warning: the run used every prepared header; raise --headers") }
 
@@ -187,22 +216,54 @@ for callIndex in UInt64(headerCount + 1)...UInt64(headerCount + profileCalls) {
         mac: windowKey.mac(callIndex: callIndex, requestBinding: binding, amount: price))
     profileHeaders.append(try PaymentHeaderCodec.encode(PaymentPayload(accepted: offer, payload: SessionPaymentPayload.call(call).jsonValue)))
 }
-let decodeStart = ContinuousClock.now
+// The per-request work around the processor: the route's offer (quote id, addresses, extra) and the receipt header.
+let offerCPUStart = processCPUMicroseconds()
+for _ in 0..<profileCalls {
+    _ = application.processor.offer(
+        service: configuration.services[0], price: price, method: "GET", target: "/paid/echo", priceRule: "benchmark")
+}
+let offerCPU = processCPUMicroseconds() - offerCPUStart
+let decodeCPUStart = processCPUMicroseconds()
 var decoded: [PaymentPayload] = []
 for header in profileHeaders { decoded.append(try PaymentHeaderCodec.decode(header, as: PaymentPayload.self)) }
-let decodeTime = ContinuousClock.now - decodeStart
+let decodeCPU = processCPUMicroseconds() - decodeCPUStart
+// 64 callers at once, like wrk's connections, so the store can group their charges as it does under load.
+let processCPUStart = processCPUMicroseconds()
 let processStart = ContinuousClock.now
-var paidCount = 0
-for payload in decoded {
-    if case .paid = await application.processor.process(payload, offer: offerForProfile) { paidCount += 1 }
+let payloads = decoded
+let processor = application.processor
+let paidCount = await withTaskGroup(of: Int.self) { group in
+    let callers = 64
+    for caller in 0..<callers {
+        group.addTask {
+            var paid = 0
+            for index in stride(from: caller, to: payloads.count, by: callers) {
+                if case .paid = await processor.process(payloads[index], offer: offerForProfile) { paid += 1 }
+            }
+            return paid
+        }
+    }
+    var total = 0
+    for await paid in group { total += paid }
+    return total
 }
 let processTime = ContinuousClock.now - processStart
+let processCPU = processCPUMicroseconds() - processCPUStart
+guard let sampleReceipt = try await store.payments(grantId: grant.digest, after: nil, limit: 1).items.first else { fatalError("no payment") }
+let sampleSettle = application.processor.settleResponse(for: sampleReceipt, payer: owner.address)
+let encodeCPUStart = processCPUMicroseconds()
+for _ in 0..<profileCalls { _ = try PaymentHeaderCodec.encode(sampleSettle) }
+let encodeCPU = processCPUMicroseconds() - encodeCPUStart
 func microseconds(_ duration: Duration, _ count: Int) -> String {
     let total = Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
     return String(format: "%.1f", total / Double(count))
 }
-print("per paid call, in process: header decode \(microseconds(decodeTime, profileCalls)) µs, "
-    + "verify + charge + signed receipt \(microseconds(processTime, profileCalls)) µs (\(paidCount) charged)")
+print("per paid call, in process: CPU for the offer \(String(format: "%.1f", offerCPU / Double(profileCalls))) µs, "
+    + "for encoding PAYMENT-RESPONSE \(String(format: "%.1f", encodeCPU / Double(profileCalls))) µs")
+print("per paid call, in process (64 concurrent callers): CPU for header decode "
+    + "\(String(format: "%.1f", decodeCPU / Double(profileCalls))) µs, CPU for verify + charge + signed receipt "
+    + "\(String(format: "%.1f", processCPU / Double(profileCalls))) µs, wall \(microseconds(processTime, profileCalls)) µs "
+    + "(\(paidCount) charged)")
 
 
 
