@@ -130,7 +130,11 @@ let package = Package(
             ] + httpClientDependencies,
             swiftSettings: strictSettings
         ),
-        // Runs the built `pb` binary as a user would; depends on PBCLI so that it is built first.
-        .testTarget(name: "PBCLITests", dependencies: ["PBCLI", "PBProtocol"], swiftSettings: strictSettings),
+        // Runs the built `pb` binary as a user would; depends on PBCLI so that it is built first. The HTTP client
+        // is the merchant's side of `pb agent call` tests: registering a grant, reading the gateway's ledger.
+        .testTarget(
+            name: "PBCLITests", dependencies: ["PBCLI", "PBProtocol"] + httpClientDependencies,
+            swiftSettings: strictSettings
+        ),
     ]
 )

@@ -63,11 +63,13 @@ struct GatewayFixture: Sendable {
     }
 }
 
-/// A running gateway: its address, its application (store, processor) and a merchant API key.
+/// A running gateway: its address, its application (store, processor), a merchant API key and its clock.
 struct RunningGateway: Sendable {
     let baseURL: String
     let application: GatewayApplication
     let adminSecret: String
+    /// The gateway's "now" for expiries; tests that move time pass a `ManualWallClock` to `withGateway`.
+    let clock: any WallClock
     var store: any GatewayStore { application.store }
 
     func url(_ path: String) -> String { baseURL + path }
@@ -118,7 +120,7 @@ final class FlakyCounter: Sendable {
 /// Starts the chat upstream and a gateway in front of it, on loopback ports, and runs `test`.
 func withGateway(
     fixture: GatewayFixture, store: (any GatewayStore)? = nil, maxWindowCredit: String = "1",
-    _ test: @escaping @Sendable (RunningGateway) async throws -> Void
+    clock: any WallClock = SystemWallClock(), _ test: @escaping @Sendable (RunningGateway) async throws -> Void
 ) async throws {
     let upstream = Application(router: makeChatUpstream(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     try await upstream.test(.live) { upstreamClient in
@@ -131,7 +133,8 @@ func withGateway(
         let gatewayStore = try store ?? SQLiteGatewayStore.inMemory()
         let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: 5)
         let application = try GatewayApplication(
-            configuration: configuration, store: gatewayStore, gatewayKey: fixture.gatewayKey, httpClient: httpClient)
+            configuration: configuration, store: gatewayStore, gatewayKey: fixture.gatewayKey, clock: clock,
+            httpClient: httpClient)
         try await application.applyConfiguredServices()
         _ = try await GatewayKeys.bootstrapAdminKey(
             store: gatewayStore, configuredSecret: configuration.adminKey, at: SystemWallClock().now)
@@ -144,7 +147,7 @@ func withGateway(
                 let port = try #require(client.port)
                 try await test(RunningGateway(
                     baseURL: "http://127.0.0.1:\(port)", application: application,
-                    adminSecret: adminSecret))
+                    adminSecret: adminSecret, clock: clock))
             }
         } catch {
             try await httpClient.shutdown()

@@ -78,6 +78,14 @@ private let refusalCases: [RefusalCase] = [
             accepted.extra = extra.jsonValue
         })
     },
+    // A quote holds its price until quoteExpiresAt (the default 60 s TTL): honoured one second before, not at it.
+    RefusalCase(name: "quote expired after a price change", status: 402, code: "pb_quote_expired") { bench in
+        try await bench.changePrice(from: "0.01", to: "0.02")
+        try bench.advanceClock(bySeconds: 59)
+        try await bench.pay()
+        try bench.advanceClock(bySeconds: 1)
+        return .paying(try await bench.validHeader())
+    },
     // Checks 6 and 7: the payload's shape and signatures.
     RefusalCase(name: "unknown payload type", status: 400, code: "invalid_payload") { bench in
         .paying(try bench.header(.object([("type", .string("transfer")), ("grantId", .string(bench.grant.digest.hex))])))
@@ -118,7 +126,8 @@ private let refusalCases: [RefusalCase] = [
         grant: { $0.grant(validAfter: testStart + 3_600) }
     ) { bench in .paying(try bench.header(try await bench.voucher(), includeGrant: true)) },
     RefusalCase(name: "expired voucher", status: 402, code: "pb_voucher_expired") { bench in
-        .paying(try bench.header(try await bench.voucher(validUntil: testStart - 1)))
+        // The gateway's (stopped) clock, not testStart: a global is set on first use, which may be after the clock.
+        .paying(try bench.header(try await bench.voucher(validUntil: UInt64(bench.gateway.clock.now.seconds) - 1)))
     },
     // Checks 12 and 13: the key may still pay, this payee, for this service.
     RefusalCase(name: "frozen key", status: 403, code: "pb_key_frozen") { bench in
@@ -161,6 +170,20 @@ private let refusalCases: [RefusalCase] = [
     RefusalCase(name: "window call for a window that is not open", status: 402, code: "pb_window_closed") { bench in
         let window = try await bench.openWindow()
         return .paying(try bench.callHeader(window: window, windowId: .random(), callIndex: 1))
+    },
+    RefusalCase(name: "window call past the window's credit", status: 402, code: "pb_window_exhausted") { bench in
+        // A credit of two prices: the opening request takes one, call 1 the other.
+        let window = try await bench.openWindow(credit: 2 * GatewayFixture.price)
+        try await bench.payCall(window: window, callIndex: 1)
+        return .paying(try bench.callHeader(window: window, callIndex: 2))
+    },
+    // The window lasts until its voucher's validUntil (600 s after opening): a call one second before is paid.
+    RefusalCase(name: "window call at the window's validUntil", status: 402, code: "pb_window_expired") { bench in
+        let window = try await bench.openWindow()
+        try bench.advanceClock(bySeconds: 599)
+        try await bench.payCall(window: window, callIndex: 1)
+        try bench.advanceClock(bySeconds: 1)
+        return .paying(try bench.callHeader(window: window, callIndex: 2))
     },
     RefusalCase(name: "window call index reused", status: 402, code: "pb_sequence_replayed") { bench in
         let window = try await bench.openWindow()
@@ -210,7 +233,8 @@ extension RefusalBench {
     @Test(arguments: refusalCases)
     func refusedWithTheDocumentedCodeAndNothingCharged(_ refusal: RefusalCase) async throws {
         let fixture = GatewayFixture()
-        try await withGateway(fixture: fixture) { gateway in
+        // Time stands still unless a case moves it, so expiries are exact and never depend on the machine's load.
+        try await withGateway(fixture: fixture, clock: ManualWallClock(SystemWallClock().now)) { gateway in
             let bench = try await RefusalBench.make(
                 fixture: fixture, gateway: gateway, grant: refusal.grant(fixture), setup: refusal.setup)
             let request = try await refusal.request(bench)

@@ -87,7 +87,7 @@ struct RefusalBench: Sendable {
         payee: EthereumAddress? = nil, validUntil: UInt64? = nil, signer: PrivateKey? = nil
     ) async throws -> SignedPaymentVoucher {
         let channel = try await gateway.store.channel(channelKey)
-        let now = UInt64(SystemWallClock().now.seconds)
+        let now = UInt64(gateway.clock.now.seconds)
         let voucher = PaymentVoucher(
             grantId: grant.digest, payee: payee ?? fixture.payee,
             cumulativeAmount: cumulativeAmount ?? (channel?.chargedCumulativeAmount ?? 0) + GatewayFixture.price,
@@ -129,6 +129,26 @@ struct RefusalBench: Sendable {
         try #require(response.status == 200, "opening the window: \(response.body)")
         return CreditWindowKey(
             sessionKey: fixture.agent, gatewayPublicKey: fixture.gatewayKey.publicKey, windowId: opening.digest)
+    }
+
+    /// Pays call `callIndex` of `window` for real.
+    func payCall(window: CreditWindowKey, callIndex: UInt64) async throws {
+        let response = try await send([("PAYMENT-SIGNATURE", try callHeader(window: window, callIndex: callIndex))])
+        try #require(response.status == 200, "call \(callIndex) of the window: \(response.body)")
+    }
+
+    /// Moves the gateway's time forward, for the cases about expiry.
+    func advanceClock(bySeconds seconds: Int64) throws {
+        let clock = try #require(gateway.clock as? ManualWallClock, "the gateway must run on a ManualWallClock")
+        clock.advance(bySeconds: seconds)
+    }
+
+    /// Reprices every paid route of the chat service through the management API (as a merchant would).
+    func changePrice(from oldPrice: String, to newPrice: String) async throws {
+        let chat = try JSONValue.parse(try await gateway.admin(.GET, "/v1/services/chat").body).serialized()
+        let repriced = chat.replacingOccurrences(of: #""price":"\#(oldPrice)""#, with: #""price":"\#(newPrice)""#)
+        let response = try await gateway.admin(.PUT, "/v1/services/chat", body: repriced)
+        try #require(response.status == 200, "repricing: \(response.body)")
     }
 
     /// A call inside `window`, with the right MAC for this request unless `mac` is given.
