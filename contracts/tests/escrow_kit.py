@@ -121,6 +121,30 @@ def deployer(name: str):
     return boa.load_partial(str(CONTRACTS / f"{name}.vy"))
 
 
+AUTHORIZATION_TYPE = [
+    {"name": "from", "type": "address"},
+    {"name": "to", "type": "address"},
+    {"name": "value", "type": "uint256"},
+    {"name": "validAfter", "type": "uint256"},
+    {"name": "validBefore", "type": "uint256"},
+    {"name": "nonce", "type": "bytes32"},
+]
+
+
+def transfer_authorization(token, message: dict, key: str, chain_id: int = CHAIN_ID, mangle=bytes) -> tuple:
+    """The arguments of TestUSDC.transferWithAuthorization for an EIP-3009 `message`, signed as an x402 `exact`
+    client signs it (eth_signTypedData_v4 under the token's domain); `mangle` may alter the 65-byte signature."""
+    td = {
+        "types": {"EIP712Domain": spec.DOMAIN_TYPE, "TransferWithAuthorization": AUTHORIZATION_TYPE},
+        "primaryType": "TransferWithAuthorization",
+        "domain": {"name": "USDC", "version": "2", "chainId": chain_id, "verifyingContract": token.address},
+        "message": message,
+    }
+    v, r, s = split(mangle(bytes.fromhex(spec.sign(td, key).removeprefix("0x"))))
+    fields = ("from", "to", "value", "validAfter", "validBefore", "nonce")
+    return tuple(message[name] for name in fields) + (v, r, s)
+
+
 def deploy_escrow(period: int = SETTLEMENT_PERIOD, at: str | None = ESCROW_ADDRESS):
     return deployer("SessionKeyValidator").deploy(period, override_address=at)
 
