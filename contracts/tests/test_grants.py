@@ -90,3 +90,18 @@ def test_a_grant_that_could_never_be_honoured_is_refused(escrow, usdc, owner, se
     message = dict(kit.grant_message(owner, session_key, usdc.address), **overrides)
     with boa.reverts(error):
         escrow.createSessionKey(kit.as_struct(message, kit.GRANT_FIELDS), sender=owner)
+
+
+def test_the_largest_grant_the_gateway_accepts_fits(escrow, usdc, owner, session_key):
+    """The gateway's reader allows 64 payees and 64 services of up to 128 UTF-8 bytes; so does the contract."""
+    payees = [kit.address_of(kit.key_for(f"payee {i}")) for i in range(64)]
+    services = [f"{i:02d}" + "模" * 42 for i in range(64)]  # 2 + 42 x 3 bytes
+    assert all(len(service.encode()) == 128 for service in services)
+    message = kit.grant_message(owner, session_key, usdc.address, payees=payees, services=services)
+    grant_id = kit.register(escrow, message)
+    assert grant_id == kit.digest(kit.typed_data("SessionGrant", kit.domain(), message))
+    assert escrow.isPayeeAllowed(grant_id, payees[63])
+
+    too_many = dict(message, payees=payees + [kit.PAYEE_2], salt=b"\x07" * 32)
+    with boa.reverts():
+        kit.register(escrow, too_many)
