@@ -32,6 +32,18 @@ def test_the_owner_freezes_and_unfreezes(escrow, usdc, grant, owner):
     assert usdc.balanceOf(kit.PAYEE) == 10_000
 
 
+def test_freezing_keeps_the_other_packed_fields(escrow, usdc, owner, session_key):
+    kit.fund(usdc, escrow, owner, FUNDED)
+    message = kit.grant_message(owner, session_key, usdc.address, payees=[])
+    grant_id = kit.register(escrow, message)
+    before = escrow.getGrant(grant_id)
+    escrow.freezeSessionKey(grant_id, sender=owner)
+    assert escrow.getGrant(grant_id) == before._replace(frozen=True)
+    escrow.unfreezeSessionKey(grant_id, sender=owner)
+    assert escrow.getGrant(grant_id) == before
+    assert before.anyPayee and (before.validAfter, before.validUntil) == (message["validAfter"], message["validUntil"])
+
+
 def test_a_guardian_freezes_but_cannot_unfreeze(escrow, usdc, grant, owner):
     grant_id, _ = grant
     with boa.reverts("freeze: not the owner or a guardian"):
