@@ -18,7 +18,8 @@ MAX_STRING: constant(uint256) = 128
 MAX_BATCH: constant(uint256) = 128
 
 # EIP-2: s must be in the lower half of the curve order so that every signature has one encoding.
-SECP256K1_HALF_N: constant(uint256) = 57896044618658097711785492504343953926418782139537452191302581570759080747168  # n / 2
+# n / 2 (a hex literal of 32 bytes would be a bytes32 in Vyper)
+SECP256K1_HALF_N: constant(uint256) = 57896044618658097711785492504343953926418782139537452191302581570759080747168
 
 DOMAIN_TYPEHASH: constant(bytes32) = keccak256(
     "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
@@ -288,8 +289,8 @@ def _well_formed(v: uint256, s: bytes32) -> bool:
 @internal
 @view
 def _recover(digest: bytes32, v: uint256, r: bytes32, s: bytes32) -> address:
-    # Callers check _well_formed first. ecrecover gives the zero address for an invalid signature; callers compare
-    # with a non-zero expected signer, so the zero address never matches.
+    # Callers check _well_formed first. ecrecover gives the zero address for an invalid signature, which never
+    # matches: registration refuses a grant whose owner or session key is zero.
     return ecrecover(digest, v if v >= 27 else v + 27, r, s)
 
 

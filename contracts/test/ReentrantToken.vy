@@ -2,8 +2,9 @@
 """
 @title ReentrantToken: a hostile ERC-20 for the re-entrancy tests
 @notice Behaves like a plain token, except that `transfer` and `transferFrom` first call `target` with `payload`
-        (armed by the test), i.e. they re-enter the escrow while the escrow is paying or collecting. The inner call's failure is caught and
-        recorded, so a test can assert both that the re-entry was attempted and that the escrow refused it.
+        (armed by the test), i.e. they re-enter the escrow while the escrow is paying or collecting. The inner
+        call's failure is caught and recorded, so a test can assert both that the re-entry was attempted and that
+        the escrow refused it.
 """
 
 balanceOf: public(HashMap[address, uint256])

@@ -1,4 +1,4 @@
-"""A hostile token re-enters the escrow while the escrow pays or collects: the re-entry is refused, no value moves twice.
+"""A hostile token re-enters the escrow while it pays or collects: the re-entry is refused, no value moves twice.
 
 Payees get plain ERC-20 transfers, which call no code of theirs, so the token is the only party that ever gets
 control during a call; contracts/test/ReentrantToken.vy plays it."""
