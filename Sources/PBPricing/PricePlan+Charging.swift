@@ -19,8 +19,9 @@ extension PricePlan {
         }
         var lines: [ChargeLine] = []
         lines.reserveCapacity(event.quantities.count)
+        var windows = WindowMemo()
         for usage in event.quantities {
-            try appendLines(for: usage, of: event, overrides: overrides, quote: quote, to: &lines)
+            try appendLines(for: usage, of: event, overrides: overrides, quote: quote, windows: &windows, to: &lines)
         }
         return try Charge(asset: asset, lines: lines)
     }
@@ -37,8 +38,24 @@ extension PricePlan {
         var absolutePrice: Rate?
     }
 
+    /// The peak window at the last instant asked about: the units of one event (input and output tokens) share their
+    /// instant, and looking a window up costs a few time-zone offset lookups.
+    struct WindowMemo {
+        var instant: Int64?
+        var windowIndex: Int?
+
+        mutating func windowIndex(in schedule: PeakSchedule, at instant: Int64) -> Int? {
+            if self.instant != instant {
+                self.instant = instant
+                windowIndex = schedule.windowIndex(at: instant)
+            }
+            return windowIndex
+        }
+    }
+
     func terms(
-        for price: UnitPrice, atMilliseconds instant: Int64, overrides: [RateOverride], quote: PriceQuote?
+        for price: UnitPrice, atMilliseconds instant: Int64, overrides: [RateOverride], quote: PriceQuote?,
+        windows: inout WindowMemo
     ) -> Terms {
         let time = UnixTime(milliseconds: instant)
         let inForce = quote.map { $0.isHonoured(at: time) ? $0.overrides : overrides } ?? overrides
@@ -49,7 +66,7 @@ extension PricePlan {
             terms.absolutePrice = rate
             return terms
         }
-        if let schedule = peakSchedule, let index = schedule.windowIndex(at: instant) {
+        if let schedule = peakSchedule, let index = windows.windowIndex(in: schedule, at: instant) {
             terms.peakWindow = schedule.windows[index].name
             terms.multiplier = schedule.windows[index].multiplier
         }
@@ -79,7 +96,7 @@ extension PricePlan {
 
     private func appendLines(
         for usage: UsageQuantity, of event: UsageEvent, overrides: [RateOverride], quote: PriceQuote?,
-        to lines: inout [ChargeLine]
+        windows: inout WindowMemo, to lines: inout [ChargeLine]
     ) throws(PricingError) {
         let price = try price(of: usage.unit, dimensions: event.dimensions)
         let (end, overflow) = usage.priorQuantity.addingReportingOverflow(usage.quantity)
@@ -93,7 +110,8 @@ extension PricePlan {
         let firstLine = lines.count
         var position = usage.priorQuantity
         for segment in try segments(of: usage, at: event.at, overrides: overrides, quote: quote) {
-            let terms = terms(for: price, atMilliseconds: segment.start, overrides: overrides, quote: quote)
+            let terms = terms(
+                for: price, atMilliseconds: segment.start, overrides: overrides, quote: quote, windows: &windows)
             let builder = LineBuilder(
                 price: price, decimals: asset.decimals, terms: terms,
                 interval: usage.unit.isTime ? segment.start..<(segment.start + Int64(segment.length)) : nil)
