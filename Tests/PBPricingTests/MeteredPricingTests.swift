@@ -1,3 +1,4 @@
+import Foundation
 import PBCore
 import PBPricing
 import PropertyBased
@@ -124,5 +125,21 @@ import Testing
         #expect(try carrier.collect(plan.charge(almostAnHour)).isZero)  // 3,599,999 ms so far
         #expect(try carrier.collect(charge).baseUnits == 1)  // the last millisecond completes the hour
         #expect(carrier.remainder.isZero)
+    }
+
+    /// A carrier persists its remainder exactly (as a digit string) and refuses a stored remainder of a whole unit.
+    @Test func carrierSurvivesARestart() throws {
+        let plan = try Fixtures.standardPlan(.hour, rate: "0.000001")
+        let start = Fixtures.utc(2025, 6, 2)
+        var carrier = ChargeCarrier(asset: .usdc)
+        try carrier.collect(plan.charge(UsageEvent.interval(from: start, to: start.adding(seconds: 5_399), pricedPer: .hour)))
+        let restored = try JSONDecoder().decode(ChargeCarrier.self, from: JSONEncoder().encode(carrier))
+        #expect(restored == carrier)
+        #expect(restored.charged.baseUnits == 1)
+        #expect(!restored.remainder.isZero)
+        #expect(throws: PricingError.self) {
+            try ChargeCarrier(
+                asset: .usdc, charged: .zero(of: .usdc), remainderUnits: ExactAmount.unitsPerBaseUnit, chargeCount: 0)
+        }
     }
 }
