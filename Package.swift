@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // PB-Stream: programmable payments for the AI era.
 // Dependencies point one way: PBCore -> PBCrypto -> PBProtocol -> (PBGuard, PBStream, Sentinel, PBRail,
-// PBProof) -> PBStore -> PBGateway -> pb. See docs/ARCHITECTURE.md.
+// PBProof) -> PBStore -> PBGateway -> pb; PBPricing (pure pricing) needs only PBCore. See docs/ARCHITECTURE.md.
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "PBCore", targets: ["PBCore"]),
         .library(name: "PBCrypto", targets: ["PBCrypto"]),
         .library(name: "PBProtocol", targets: ["PBProtocol"]),
+        .library(name: "PBPricing", targets: ["PBPricing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -57,6 +58,9 @@ let package = Package(
         ),
         // x402 v1/v2 wire types, header codec, the pb-session scheme (grant, voucher, receipt) and its verifier.
         .target(name: "PBProtocol", dependencies: ["PBCore", "PBCrypto"], swiftSettings: strictSettings),
+        // The pricing engine: units, charge models (standard, graduated, volume, package), peak windows, oracle
+        // overrides and quotes, with exact breakdowns. Pure domain code: no HTTP, no SQL (docs/PRICING.md).
+        .target(name: "PBPricing", dependencies: ["PBCore"], swiftSettings: strictSettings),
         // The gateway's storage vocabulary (grants, channels, payments, services, API keys) and the GatewayStore
         // protocol that every adapter implements. No SQL here.
         .target(name: "PBStore", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
@@ -96,7 +100,7 @@ let package = Package(
         // Release-mode benchmark executable: `swift run -c release pb-benchmarks`.
         .executableTarget(
             name: "pb-benchmarks",
-            dependencies: ["PBCrypto", "PBProtocol", "CSecp256k1"],
+            dependencies: ["PBCrypto", "PBProtocol", "PBPricing", "CSecp256k1"],
             path: "Benchmarks/PBBenchmarks",
             swiftSettings: strictSettings
         ),
@@ -110,6 +114,11 @@ let package = Package(
         .testTarget(
             name: "PBCoreTests",
             dependencies: ["PBCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PBPricingTests",
+            dependencies: ["PBPricing", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto"], swiftSettings: strictSettings),

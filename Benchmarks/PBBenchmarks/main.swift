@@ -1,5 +1,6 @@
 // pb-benchmarks: the payment hot path in release mode. Run with
-//     swift run -c release pb-benchmarks [--iterations N] [--rounds N]
+//     swift run -c release pb-benchmarks [--iterations N] [--rounds N] [--filter TEXT]
+// --filter runs only the measurements whose name contains TEXT (e.g. `--filter price`) and skips the ratio lines.
 // Every figure is the median over rounds of the mean time per operation; the ratio lines compare figures taken in
 // the same run, which is what matters on a noisy shared machine (docs/PERFORMANCE.md).
 import CSecp256k1
@@ -29,6 +30,9 @@ func argument(_ name: String, default value: Int) -> Int {
 
 let iterations = argument("--iterations", default: 20_000)
 let rounds = argument("--rounds", default: 5)
+let filter = CommandLine.arguments.firstIndex(of: "--filter").flatMap {
+    $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1].lowercased() : nil
+}
 
 /// Mean nanoseconds per operation over one round of `iterations`.
 func timeRound(iterations: Int, _ operation: () -> UInt64) -> Double {
@@ -53,6 +57,7 @@ func pairedSpeedRatio(
 }
 
 func measure(_ name: String, iterations: Int = iterations, _ operation: () -> UInt64) -> Measurement {
+    if let filter, !name.lowercased().contains(filter) { return Measurement(name: name, nanosecondsPerOperation: .nan) }
     for _ in 0..<min(iterations, 1_000) { sink &+= operation() }  // warm-up
     let perOperation = (0..<rounds).map { _ in timeRound(iterations: iterations, operation) }
     let median = perOperation.sorted()[perOperation.count / 2]
@@ -132,7 +137,11 @@ let windowOpen = measure("credit-window open: ECDH + HKDF", iterations: max(iter
         .keyBytesForTesting[0])
 }
 
+print("")
+try runPricingBenchmarks()
+
 let pairs = argument("--pairs", default: 11)
+if filter != nil { exit(0) }
 let ratio = pairedSpeedRatio(
     candidate: verifyVoucher, reference: rawRecover, iterations: max(iterations / 4, 1), pairs: pairs)
 print("\nvoucher verification rate / raw recover rate: \(String(format: "%.1f", ratio * 100))% "

@@ -3,9 +3,10 @@
 /// Grammar (ASCII only): `integer [ "." fraction ]` where `integer` is `0` or a non-zero digit followed by
 /// digits, and `fraction` is 1 to `fractionDigits` digits. Trailing fractional zeros are accepted so that the
 /// fixed-decimals form parses back. Everything else is rejected with a specific `MoneyError`.
-enum DecimalString {
+/// Public so that other exact decimals (price multipliers in PBPricing) share this one grammar.
+public enum DecimalString {
     /// Parses `text` into an integer count of `10^-fractionDigits` units.
-    static func parse(_ text: String, fractionDigits: Int) throws(MoneyError) -> UInt128 {
+    public static func parse(_ text: String, fractionDigits: Int) throws(MoneyError) -> UInt128 {
         let bytes = Array(text.utf8)
         try rejectMalformed(bytes, text: text)
         let dotIndex = bytes.firstIndex(of: UInt8(ascii: "."))
@@ -52,13 +53,13 @@ enum DecimalString {
     ///
     /// Works on the digit string rather than dividing by `10^fractionDigits`, because a rate's scale can reach
     /// 48 digits, beyond what `UInt128` holds.
-    static func format(_ value: UInt128, fractionDigits: Int, trimmed: Bool) -> String {
+    public static func format(_ value: UInt128, fractionDigits: Int, trimmed: Bool) -> String {
         format(digits: String(value), fractionDigits: fractionDigits, trimmed: trimmed)
     }
 
     /// Like `format(_:fractionDigits:trimmed:)` for a digit string that may exceed `UInt128`; `digits` must be
     /// ASCII digits without superfluous leading zeros beyond the fraction.
-    static func format(digits: String, fractionDigits: Int, trimmed: Bool) -> String {
+    public static func format(digits: String, fractionDigits: Int, trimmed: Bool) -> String {
         guard fractionDigits > 0 else { return digits }
         let padded = String(repeating: "0", count: max(0, fractionDigits + 1 - digits.count)) + digits
         let integerPart = padded.dropLast(fractionDigits)
