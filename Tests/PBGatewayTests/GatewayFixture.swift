@@ -131,7 +131,8 @@ func withGateway(
         configuration.services = [fixture.service(upstreamPort: upstreamPort)]
         configuration.adminKey = "pbk_test_" + Hex.encode(Bytes32.random().bytes, prefix: false)
         let gatewayStore = try store ?? SQLiteGatewayStore.inMemory()
-        let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: 5)
+        // Generous: the suite runs in parallel on a small shared machine, and no test here is about the timeout.
+        let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: 30)
         let application = try GatewayApplication(
             configuration: configuration, store: gatewayStore, gatewayKey: fixture.gatewayKey, clock: clock,
             httpClient: httpClient)

@@ -94,7 +94,8 @@ func makeUpstreamRouter() -> Router<BasicRequestContext> {
         Response(status: .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: "down")))
     }
     router.get("/sleep") { _, _ -> String in
-        try await Task.sleep(for: .seconds(3))
+        // Far longer than the 1 s timeout the timeout test sets, so a timely 504 cannot be confused with this.
+        try await Task.sleep(for: .seconds(10))
         return "late"
     }
     router.get("/hop") { _, _ in
@@ -111,7 +112,7 @@ func makeUpstreamRouter() -> Router<BasicRequestContext> {
 /// Runs a live upstream on a free port, then a live gateway forwarding everything to it.
 /// - Parameter upstreamPort: overrides the upstream's port (to point at a port where nothing listens).
 func withProxyGateway(
-    timeoutSeconds: Int = 5, maxRequestBodyBytes: Int = 4 << 20, upstreamPort: Int? = nil,
+    timeoutSeconds: Int = 30, maxRequestBodyBytes: Int = 4 << 20, upstreamPort: Int? = nil,
     _ test: @escaping @Sendable (any TestClientProtocol, Int) async throws -> Void
 ) async throws {
     let upstream = Application(router: makeUpstreamRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))

@@ -109,7 +109,8 @@ import Testing
             let response = try await client.execute(uri: "/sleep", method: .get)
             #expect(response.status == .gatewayTimeout)
             #expect(response.headers[outcomeHeader] == "failed timeout")
-            #expect(ContinuousClock.now - started < .seconds(3))
+            // Not a speed target: the upstream would answer after 10 s, so this only tells "timed out" from "waited".
+            #expect(ContinuousClock.now - started < .seconds(8))
         }
     }
 
