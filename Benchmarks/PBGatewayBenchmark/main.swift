@@ -251,6 +251,9 @@ let processTime = ContinuousClock.now - processStart
 let processCPU = processCPUMicroseconds() - processCPUStart
 guard let sampleReceipt = try await store.payments(grantId: grant.digest, after: nil, limit: 1).items.first else { fatalError("no payment") }
 let sampleSettle = application.processor.settleResponse(for: sampleReceipt, payer: owner.address)
+let signCPUStart = processCPUMicroseconds()
+for _ in 0..<profileCalls { _ = application.processor.settleResponse(for: sampleReceipt, payer: owner.address) }
+let signCPU = processCPUMicroseconds() - signCPUStart
 let encodeCPUStart = processCPUMicroseconds()
 for _ in 0..<profileCalls { _ = try PaymentHeaderCodec.encode(sampleSettle) }
 let encodeCPU = processCPUMicroseconds() - encodeCPUStart
@@ -259,6 +262,7 @@ func microseconds(_ duration: Duration, _ count: Int) -> String {
     return String(format: "%.1f", total / Double(count))
 }
 print("per paid call, in process: CPU for the offer \(String(format: "%.1f", offerCPU / Double(profileCalls))) µs, "
+    + "for signing a receipt into its SettleResponse \(String(format: "%.1f", signCPU / Double(profileCalls))) µs, "
     + "for encoding PAYMENT-RESPONSE \(String(format: "%.1f", encodeCPU / Double(profileCalls))) µs")
 print("per paid call, in process (64 concurrent callers): CPU for header decode "
     + "\(String(format: "%.1f", decodeCPU / Double(profileCalls))) µs, CPU for verify + charge + signed receipt "
