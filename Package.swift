@@ -83,6 +83,12 @@ let package = Package(
             ] + httpClientDependencies,
             swiftSettings: strictSettings
         ),
+        // The EVM rail's parts: RLP, signed EIP-1559 transactions, a JSON-RPC client with timeouts and retries.
+        .target(
+            name: "PBEVM",
+            dependencies: ["PBCore", "PBCrypto"] + httpClientDependencies,
+            swiftSettings: strictSettings
+        ),
         // The agent side: answers 402s with pb-session payments, tracks spend, checks receipts.
         .target(
             name: "PBClient",
@@ -123,6 +129,8 @@ let package = Package(
         ),
         .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
+        // Vectors from eth-account, and a live chain: chain/pb_devchain.py started by the tests on loopback.
+        .testTarget(name: "PBEVMTests", dependencies: ["PBEVM"] + httpClientDependencies, swiftSettings: strictSettings),
         // The checks every GatewayStore adapter must pass, as plain functions each adapter's tests call.
         .target(
             name: "PBStoreTestSuite", dependencies: ["PBStore", "PBProtocol", "PBCrypto"], path: "Tests/PBStoreTestSuite",

@@ -19,6 +19,7 @@ It prints one line `pb-devchain listening on http://HOST:PORT chainId=N` (flushe
 """
 import argparse
 import json
+import signal
 import socket
 import sys
 import threading
@@ -123,6 +124,9 @@ def main(arguments=None):
     parser.add_argument("--fund", action="append", default=[], type=parse_fund, metavar="ADDRESS[=WEI]",
                         help="give ADDRESS WEI (default 1,000,000 ether) at start; repeatable")
     options = parser.parse_args(arguments)
+    # A parent that ignores SIGTERM (service runners often do) passes that on through exec: restore the default
+    # meaning, so `terminate()` from a test or a supervisor stops the chain.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     Handler.chain = Chain(options.chain_id, options.fund)
     server = ThreadingHTTPServer((options.host, options.port), Handler)
     server.daemon_threads = True
