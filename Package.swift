@@ -127,10 +127,14 @@ let package = Package(
             dependencies: ["PBPricing", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto"], swiftSettings: strictSettings),
-        .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
+        // Where the repository's files are (spec/vectors, examples), for every test target.
+        .target(name: "PBTestSupport", dependencies: ["PBCore"], path: "Tests/PBTestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto", "PBTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol", "PBTestSupport"], swiftSettings: strictSettings),
         // Vectors from eth-account, and a live chain: chain/pb_devchain.py started by the tests on loopback.
-        .testTarget(name: "PBEVMTests", dependencies: ["PBEVM"] + httpClientDependencies, swiftSettings: strictSettings),
+        .testTarget(
+            name: "PBEVMTests", dependencies: ["PBEVM", "PBTestSupport"] + httpClientDependencies,
+            swiftSettings: strictSettings),
         // The checks every GatewayStore adapter must pass, as plain functions each adapter's tests call.
         .target(
             name: "PBStoreTestSuite", dependencies: ["PBStore", "PBProtocol", "PBCrypto"], path: "Tests/PBStoreTestSuite",
@@ -142,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "PBGatewayTests",
             dependencies: [
-                "PBGateway", "PBClient", "PBStoreSQLite",
+                "PBGateway", "PBClient", "PBStoreSQLite", "PBTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ] + httpClientDependencies,
             swiftSettings: strictSettings
@@ -150,7 +154,7 @@ let package = Package(
         // Runs the built `pb` binary as a user would; depends on PBCLI so that it is built first. The HTTP client
         // is the merchant's side of `pb agent call` tests: registering a grant, reading the gateway's ledger.
         .testTarget(
-            name: "PBCLITests", dependencies: ["PBCLI", "PBProtocol"] + httpClientDependencies,
+            name: "PBCLITests", dependencies: ["PBCLI", "PBProtocol", "PBTestSupport"] + httpClientDependencies,
             swiftSettings: strictSettings
         ),
     ]

@@ -1,3 +1,4 @@
+import PBTestSupport
 import Foundation
 import PBCore
 
@@ -60,14 +61,7 @@ struct CommandRunner {
 
 /// spec/vectors/pb-session.json (eth-account-signed grants and vouchers, and tampered copies).
 enum SessionVectorFile {
-    static let document: JSONValue = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("spec/vectors/pb-session.json")
-        guard let data = try? Data(contentsOf: url), let value = try? JSONValue.parse([UInt8](data)) else {
-            fatalError("cannot read \(url.path)")
-        }
-        return value
-    }()
+    static let document = RepositoryFiles.vectorDocument("pb-session.json")
 
     static func entries(_ key: String) -> [JSONValue] { document[key]?.arrayValues ?? [] }
 

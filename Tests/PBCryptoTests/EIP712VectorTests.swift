@@ -1,3 +1,4 @@
+import PBTestSupport
 import Foundation
 import PBCore
 import PBCrypto
@@ -14,15 +15,7 @@ struct EIP712Vector: Sendable, CustomTestStringConvertible {
 }
 
 enum EIP712Vectors {
-    static let document: JSONValue = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let path = root.appendingPathComponent("spec/vectors/eip712.json").path
-        guard let data = FileManager.default.contents(atPath: path),
-            let document = try? JSONValue.parse([UInt8](data))
-        else { fatalError("cannot read \(path)") }
-        return document
-    }()
+    static let document = RepositoryFiles.vectorDocument("eip712.json")
 
     static func cases(_ key: String) -> [EIP712Vector] {
         (document[key]?.arrayValues ?? []).map { EIP712Vector(name: $0["name"]?.stringValue ?? "?", entry: $0) }

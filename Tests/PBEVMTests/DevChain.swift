@@ -1,3 +1,4 @@
+import PBTestSupport
 import Foundation
 import PBCrypto
 
@@ -8,8 +9,7 @@ final class DevChain {
 
     /// Starts the chain with `funded` addresses holding 1,000 ether each; waits for its "listening" line.
     init(chainId: UInt64 = 31337, funded: [EthereumAddress]) throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
+        let root = RepositoryFiles.root
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", root.appendingPathComponent("chain/pb_devchain.py").path,

@@ -1,3 +1,4 @@
+import PBTestSupport
 import Foundation
 import PBCore
 import PBCrypto
@@ -34,12 +35,8 @@ struct EVMVectors: Decodable {
     let rlp: [RLPCase]
     let eip1559: [TransactionCase]
 
-    static let file: EVMVectors = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let data = try! Data(contentsOf: root.appendingPathComponent("spec/vectors/evm.json"))
-        return try! JSONDecoder().decode(EVMVectors.self, from: data)
-    }()
+    // Read once for all parameterised cases; a missing file stops the run (every case would fail anyway).
+    static let file: EVMVectors = try! RepositoryFiles.vectors("evm.json")
 }
 
 @Suite struct EVMVectorTests {

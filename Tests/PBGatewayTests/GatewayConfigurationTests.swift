@@ -1,3 +1,4 @@
+import PBTestSupport
 import Foundation
 import PBStore
 import Testing
@@ -5,8 +6,7 @@ import Testing
 @testable import PBGateway
 
 @Suite struct GatewayConfigurationTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let packageRoot = RepositoryFiles.root
 
     static let minimalService = """
         services:

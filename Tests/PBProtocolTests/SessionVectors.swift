@@ -1,3 +1,4 @@
+import PBTestSupport
 import Foundation
 import PBCore
 import Testing
@@ -16,14 +17,7 @@ enum SessionVectors {
         }
     }
 
-    static let document: JSONValue = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("spec/vectors/pb-session.json")
-        guard let data = try? Data(contentsOf: url), let value = try? JSONValue.parse([UInt8](data)) else {
-            fatalError("cannot read \(url.path)")
-        }
-        return value
-    }()
+    static let document = RepositoryFiles.vectorDocument("pb-session.json")
 
     /// The array at a dotted path, e.g. `wire.payloads`.
     static func entries(_ path: String) -> [Entry] {

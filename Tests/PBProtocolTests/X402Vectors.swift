@@ -1,3 +1,4 @@
+import PBTestSupport
 import Foundation
 import Testing
 
@@ -23,8 +24,7 @@ enum X402Vectors {
         var testDescription: String { name }
     }
 
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repositoryRoot = RepositoryFiles.root
 
     nonisolated(unsafe) private static let document: [String: Any] = {
         let url = repositoryRoot.appendingPathComponent("spec/vectors/x402.json")
