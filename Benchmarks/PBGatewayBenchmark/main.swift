@@ -184,10 +184,12 @@ let profileOnly = CommandLine.arguments.contains("--profile-only")
 print("pb-gateway-benchmark: wrk -t1 -c\(connections) -d\(seconds)s, gateway and upstream in one process on this machine")
 // --paid-only: skip both unpaid runs (to attach a profiler to the paid path alone).
 let paidOnly = CommandLine.arguments.contains("--paid-only")
-let bare = profileOnly || paidOnly ? WrkResult() : try wrk([base + "/free/echo"])
+// --unpaid-only: only the same-headers unpaid run (its profile is the baseline of the paid one).
+let unpaidOnly = CommandLine.arguments.contains("--unpaid-only")
+let bare = profileOnly || paidOnly || unpaidOnly ? WrkResult() : try wrk([base + "/free/echo"])
 let unpaid = profileOnly || paidOnly ? WrkResult() : try wrk(["-s", unpaidScript, base + "/free/echo"])
 let spentBefore = try await store.grant(grant.digest)?.spent ?? 0
-let paid = profileOnly ? WrkResult() : try wrk(["-s", paidScript, base + "/paid/echo"])
+let paid = profileOnly || unpaidOnly ? WrkResult() : try wrk(["-s", paidScript, base + "/paid/echo"])
 let spentAfter = try await store.grant(grant.digest)?.spent ?? 0
 let charged = Int((spentAfter - spentBefore) / price)
 func row(_ name: String, _ result: WrkResult) -> String {
