@@ -83,6 +83,9 @@ let package = Package(
             ] + httpClientDependencies,
             swiftSettings: strictSettings
         ),
+        // The double-entry ledger of the embedded rail: accounts, immutable transfers, two-phase holds, balance
+        // constraints and the balancing check. Pure domain code: no SQL.
+        .target(name: "PBLedger", swiftSettings: strictSettings),
         // The EVM rail's parts: RLP, signed EIP-1559 transactions, a JSON-RPC client with timeouts and retries.
         .target(
             name: "PBEVM",
@@ -129,6 +132,11 @@ let package = Package(
         ),
         // Where the repository's files are (spec/vectors, examples), for every test target.
         .target(name: "PBTestSupport", dependencies: ["PBCore"], path: "Tests/PBTestSupport", swiftSettings: strictSettings),
+        .testTarget(
+            name: "PBLedgerTests",
+            dependencies: ["PBLedger", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto", "PBTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol", "PBTestSupport"], swiftSettings: strictSettings),
         // Vectors from eth-account, and a live chain: chain/pb_devchain.py started by the tests on loopback.
