@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Generates spec/vectors/evm.json: RLP encodings and signed EIP-1559 transactions, from eth-account 0.14.0 and
-its rlp package (the pinned reference), for the EVM rail's encoder in every language.
+"""Generates spec/vectors/evm.json: RLP encodings, signed EIP-1559 transactions and ABI encodings, from
+eth-account 0.14.0 and its rlp and eth-abi packages (the pinned reference), for the EVM rail in every language.
 
 Deterministic: fixed keys and fields, RFC 6979 signatures, so re-running rewrites an identical file.
 Usage: python3 spec/tools/gen_evm_vectors.py
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import eth_account
 import rlp
+from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_hash.auto import keccak
 
@@ -19,7 +20,7 @@ if eth_account.__version__ != REQUIRED_ETH_ACCOUNT:
     raise SystemExit(f"eth-account {REQUIRED_ETH_ACCOUNT} is pinned; found {eth_account.__version__}")
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
-GENERATOR = f"spec/tools/gen_evm_vectors.py (eth-account {REQUIRED_ETH_ACCOUNT}, rlp)"
+GENERATOR = f"spec/tools/gen_evm_vectors.py (eth-account {REQUIRED_ETH_ACCOUNT}, rlp, eth-abi)"
 
 
 def hex0x(data: bytes) -> str:
@@ -94,11 +95,62 @@ def transaction_vectors():
     return vectors
 
 
+def value_json(abi_type, value):
+    """A value as the vectors write it: integers and byte strings as strings, tuples and arrays as lists."""
+    if abi_type.endswith("[]"):
+        return [value_json(abi_type[:-2], element) for element in value]
+    if abi_type.startswith("("):
+        inner = split_tuple(abi_type)
+        return [value_json(member, element) for member, element in zip(inner, value)]
+    if abi_type.startswith(("uint", "int")):
+        return str(value)
+    if abi_type.startswith("bytes"):
+        return hex0x(value)
+    return value
+
+
+def split_tuple(abi_type):
+    """'(uint256,(bytes32,address)[],bool)' -> ['uint256', '(bytes32,address)[]', 'bool']."""
+    members, depth, current = [], 0, ""
+    for character in abi_type[1:-1]:
+        if character == "," and depth == 0:
+            members.append(current)
+            current = ""
+            continue
+        depth += character == "("
+        depth -= character == ")"
+        current += character
+    return members + [current] if current else members
+
+
+def abi_vectors():
+    payee = "0x9f1B6b1E2c4a0a1c83c6af1Bd6E7f0a2b3C4d5e6"
+    voucher = (bytes(range(32)), payee, 10**7, 4, bytes(32), 1_764_000_600)
+    cases = [
+        ("uint256 and address", ["uint256", "address"], [2**128 - 1, payee]),
+        ("bool, bytes32, uint64", ["bool", "bytes32", "uint64"], [True, bytes(range(32)), 2**64 - 1]),
+        ("dynamic bytes and string", ["bytes", "string"], [bytes(range(70)), "PB-Stream ✓"]),
+        ("empty dynamic values", ["bytes", "string", "uint256[]"], [b"", "", []]),
+        ("array of static tuples (validateAndRecord's claims)",
+         ["((bytes32,address,uint128,uint64,bytes32,uint64),uint8,bytes32,bytes32,uint128)[]"],
+         [[(voucher, 27, bytes([1]) * 32, bytes([2]) * 32, 10**7), (voucher, 28, bytes([3]) * 32, bytes([4]) * 32, 0)]]),
+        ("tuple with dynamic arrays (a SessionGrant)",
+         ["(address,address,address,address[],string[],uint128,uint64,uint64)"],
+         [(payee, payee, payee, [payee, payee], ["chat", "search"], 5 * 10**7, 1_764_000_000, 1_766_592_000)]),
+    ]
+    return [
+        {"name": name, "types": types, "values": [value_json(t, v) for t, v in zip(types, values)],
+         "encoded": hex0x(abi_encode(types, values))}
+        for name, types, values in cases
+    ]
+
+
 def main():
     document = {
         "generator": GENERATOR,
         "rlp": rlp_vectors(),
         "eip1559": transaction_vectors(),
+        "abi": abi_vectors(),
     }
     path = VECTORS / "evm.json"
     with path.open("w", encoding="utf-8") as file:
