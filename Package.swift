@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol", "PBTestSupport"], swiftSettings: strictSettings),
         // Vectors from eth-account, and a live chain: chain/pb_devchain.py started by the tests on loopback.
         .testTarget(
-            name: "PBEVMTests", dependencies: ["PBEVM", "PBTestSupport"] + httpClientDependencies,
+            name: "PBEVMTests", dependencies: ["PBEVM", "PBProtocol", "PBTestSupport"] + httpClientDependencies,
             swiftSettings: strictSettings),
         // The checks every GatewayStore adapter must pass, as plain functions each adapter's tests call.
         .target(
