@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import PBCore
 import PBCrypto
 import PBGuard
@@ -50,7 +51,7 @@ struct PricingAPI: Sendable {
             }
             let (body, bytes) = try await JSONBodies.read(request, context: context)
             return try await Idempotency(store: store).run(request, body: bytes, at: processor.now) {
-                try await capture(receiptId, body: body)
+                try await capture(receiptId, body: body, logger: context.logger)
             }
         }
     }
@@ -118,7 +119,9 @@ struct PricingAPI: Sendable {
 
     /// `{"usage": {"input_tokens": "1234", …}}`: captures a held payment; repeating the same capture answers the
     /// stored one, a different usage on a captured hold is a 409, an expired hold is released and refused (409).
-    private func capture(_ receiptId: Bytes32, body: JSONValue) async throws -> (HTTPResponse.Status, JSONValue) {
+    private func capture(_ receiptId: Bytes32, body: JSONValue, logger: Logger) async throws
+        -> (HTTPResponse.Status, JSONValue)
+    {
         guard let usageJSON = body["usage"] else { throw GatewayError.invalidField("usage", "is required") }
         let usage: ReportedUsage
         do { usage = try ReportedUsage(json: usageJSON) } catch { throw GatewayError.invalidField(error.field, error.message) }
@@ -133,6 +136,9 @@ struct PricingAPI: Sendable {
         case .captured(let paid, let hold):
             metrics.recordCapture(
                 heldBaseUnits: hold.amount, capturedBaseUnits: paid.record.amount, overHold: hold.capture?.overHold ?? false)
+            if hold.capture?.overHold == true {
+                logger.warning("usage over the hold; captured the hold", metadata: ["payment.receipt": .string(receiptId.hex)])
+            }
             return (.ok, HoldJSON.payment(paid.record, hold: hold, decimals: decimals))
         case .alreadyCaptured(let paid, let hold):
             var expected = usage.byName
