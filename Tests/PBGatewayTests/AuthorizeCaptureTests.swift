@@ -143,24 +143,28 @@ import Testing
         }
     }
 
-    @Test(arguments: ["input_tokens=12x", "input_tokens=1;input_tokens=2", "tokens=5", "input_tokens=-1", "output_tokens"])
-    func malformedUsageKeepsTheHoldOpen(header: String) async throws {
+    /// Malformed reports, each on its own call through one gateway.
+    static let malformedReports = ["input_tokens=12x", "input_tokens=1;input_tokens=2", "tokens=5", "input_tokens=-1", "output_tokens"]
+
+    @Test func malformedUsageKeepsTheHoldOpen() async throws {
         let fixture = PricingRoutes.fixture()
         try await withGateway(fixture: fixture) { gateway in
             let caller = PricedCaller(fixture: fixture, gateway: gateway, grant: fixture.grant())
-            let paid = try await caller.call(Self.path, headers: [("X-Test-Usage", header)])
-            #expect(paid.status == 200, "the upstream delivered; a bad report does not fail the call")
-            #expect(paid.headers.first(name: "PB-Usage") == nil)
-            let receipt = try #require(paid.receipt)
-            #expect(receipt.amount == Self.hold)
-            #expect(try await gateway.store.payment(receipt.receiptId)?.status == .held)
-            #expect(try await caller.spent() == Self.hold)
-            #expect(try await gateway.sendMetrics().contains("pb_usage_reports_invalid_total 1"))
-            // The merchant can still capture the right usage: 100 x 2 = 200 base units.
-            let captured = try await gateway.admin(
-                .POST, "/v1/payments/\(receipt.receiptId.hex)/capture", body: #"{"usage": {"input_tokens": 100}}"#)
-            #expect(captured.status == 200)
-            #expect(try await caller.spent() == 200)
+            for (index, header) in Self.malformedReports.enumerated() {
+                let paid = try await caller.call(Self.path, headers: [("X-Test-Usage", header)])
+                #expect(paid.status == 200, "the upstream delivered; a bad report (\(header)) does not fail the call")
+                #expect(paid.headers.first(name: "PB-Usage") == nil)
+                let receipt = try #require(paid.receipt)
+                #expect(receipt.amount == Self.hold)
+                #expect(try await gateway.store.payment(receipt.receiptId)?.status == .held)
+                #expect(try await caller.spent() == UInt128(index) * 200 + Self.hold)
+                #expect(try await gateway.sendMetrics().contains("pb_usage_reports_invalid_total \(index + 1)"))
+                // The merchant can still capture the right usage: 100 x 2 = 200 base units.
+                let captured = try await gateway.admin(
+                    .POST, "/v1/payments/\(receipt.receiptId.hex)/capture", body: #"{"usage": {"input_tokens": 100}}"#)
+                #expect(captured.status == 200)
+                #expect(try await caller.spent() == UInt128(index + 1) * 200)
+            }
         }
     }
 

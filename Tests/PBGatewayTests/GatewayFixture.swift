@@ -145,7 +145,9 @@ func withGateway(
         configuration.services = [fixture.service(upstreamPort: upstreamPort)]
         configuration.adminKey = "pbk_test_" + Hex.encode(Bytes32.random().bytes, prefix: false)
         let gatewayStore = try store ?? SQLiteGatewayStore.inMemory()
-        let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: 5)
+        // Generous: the whole suite runs its gateways in parallel on two shared cores, and a loaded machine must not
+        // turn a slow loopback upstream into a 504 (no test here depends on the upstream timing out).
+        let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: 20)
         let application = try GatewayApplication(
             configuration: configuration, store: gatewayStore, gatewayKey: fixture.gatewayKey, clock: clock,
             httpClient: httpClient)
