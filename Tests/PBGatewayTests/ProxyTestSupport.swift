@@ -111,7 +111,7 @@ func makeUpstreamRouter() -> Router<BasicRequestContext> {
 /// Runs a live upstream on a free port, then a live gateway forwarding everything to it.
 /// - Parameter upstreamPort: overrides the upstream's port (to point at a port where nothing listens).
 func withProxyGateway(
-    timeoutSeconds: Int = 5, maxRequestBodyBytes: Int = 4 << 20, upstreamPort: Int? = nil,
+    timeoutSeconds: Int = 20, maxRequestBodyBytes: Int = 4 << 20, upstreamPort: Int? = nil,
     _ test: @escaping @Sendable (any TestClientProtocol, Int) async throws -> Void
 ) async throws {
     let upstream = Application(router: makeUpstreamRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
