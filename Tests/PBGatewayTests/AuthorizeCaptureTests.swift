@@ -25,6 +25,13 @@ import Testing
             #expect(extra.unitPrice == "0.000002,0.000008")
             #expect(extra.priceRule["capture"]?.stringValue == "hold")
             #expect(extra.priceRule["usage"]?["input_token"]?.stringValue == "4000")
+            // The priceRule of docs/PRICING.md, "Quotes and the oracle": two lines of 0.008, 0.016 in all.
+            #expect(extra.priceRule["route"]?.stringValue == "POST /v1/usage/chat")
+            #expect(extra.priceRule["lines"]?.arrayValues?.map { $0["amount"]?.stringValue } == ["0.008", "0.008"])
+            #expect(extra.priceRule["lines"]?.arrayValues?.map { $0["rate"]?.stringValue } == ["0.000002", "0.000008"])
+            #expect(extra.priceRule["exactTotal"]?.stringValue == "0.016")
+            #expect(extra.priceRule["amount"]?.stringValue == "16000")
+            #expect(extra.priceRule["overrides"] == .array([]))
 
             let paid = try await caller.pay(
                 offer, path: Self.path, headers: [("X-Test-Usage", "input_tokens=1234;output_tokens=567")])
@@ -221,6 +228,24 @@ import Testing
             let window = try #require(channel.window)
             // Each call's MAC covered the 16,000 hold; the window's credit went down by what was captured.
             #expect(window.ceiling - channel.chargedCumulativeAmount == 1_000_000 - 3 * 7_004)
+        }
+    }
+
+    /// A window of 0.05 holds three 16,000 holds at once; as each capture releases 8,996, PBClient fits five
+    /// captured calls (4 x 7,004 + 16,000 = 44,016 reserved before the fifth) under one signed voucher.
+    @Test func clientReusesTheCreditACaptureReleases() async throws {
+        let fixture = PricingRoutes.fixture()
+        try await withGateway(fixture: fixture, maxWindowCredit: "0.05") { gateway in
+            let grant = fixture.grant()
+            let client = try fixture.client(grant, windows: true)
+            for _ in 1...5 {
+                let response = try await client.send(
+                    method: "POST", url: gateway.url(Self.path), headers: [("X-Test-Usage", "input_tokens=1234;output_tokens=567")])
+                #expect(response.receipt?.amount == 7_004)
+            }
+            let channel = try #require(try await gateway.store.channel(ChannelKey(grantId: grant.digest, payee: fixture.payee)))
+            #expect(channel.lastSequence == 1, "one voucher opened the window for all five calls")
+            #expect(channel.chargedCumulativeAmount == 5 * 7_004)
         }
     }
 
