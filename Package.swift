@@ -40,6 +40,9 @@ let package = Package(
         // Imported directly for header and status types; already resolved through Hummingbird.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // The gateway's background hold sweep runs as a Service in the server's ServiceGroup (resolved through
+        // Hummingbird already).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         // Money, identifiers, clocks, hex and JSON values: no dependencies at all.
@@ -62,24 +65,26 @@ let package = Package(
         // overrides and quotes, with exact breakdowns. Pure domain code: no HTTP, no SQL (docs/PRICING.md).
         .target(name: "PBPricing", dependencies: ["PBCore"], swiftSettings: strictSettings),
         // The gateway's storage vocabulary (grants, channels, payments, services, API keys) and the GatewayStore
-        // protocol that every adapter implements. No SQL here.
-        .target(name: "PBStore", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
+        // protocol that every adapter implements. No SQL here. Route plans and holds are stored in PBPricing's
+        // config form.
+        .target(name: "PBStore", dependencies: ["PBProtocol", "PBPricing"], swiftSettings: strictSettings),
         // Debian's libsqlite3-dev (3.40): the embedded database of the default gateway store.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // GatewayStore over one SQLite file (WAL), the embedded default.
         .target(name: "PBStoreSQLite", dependencies: ["PBStore", "CSQLite"], swiftSettings: strictSettings),
         // Session-key rules: the stateful checks of docs/PROTOCOL.md section 10 and the payment processor.
-        .target(name: "PBGuard", dependencies: ["PBStore"], swiftSettings: strictSettings),
+        .target(name: "PBGuard", dependencies: ["PBStore", "PBPricing"], swiftSettings: strictSettings),
         // The only module that knows HTTP: PBStreamMiddleware, the reverse proxy, configuration, the management and
         // facilitator APIs, metrics and the server.
         .target(
             name: "PBGateway",
             dependencies: [
-                "PBGuard",
+                "PBGuard", "PBPricing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + httpClientDependencies,
             swiftSettings: strictSettings
         ),
@@ -145,7 +150,8 @@ let package = Package(
             swiftSettings: strictSettings),
         // The checks every GatewayStore adapter must pass, as plain functions each adapter's tests call.
         .target(
-            name: "PBStoreTestSuite", dependencies: ["PBStore", "PBProtocol", "PBCrypto"], path: "Tests/PBStoreTestSuite",
+            name: "PBStoreTestSuite", dependencies: ["PBStore", "PBProtocol", "PBCrypto", "PBPricing"],
+            path: "Tests/PBStoreTestSuite",
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -154,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "PBGatewayTests",
             dependencies: [
-                "PBGateway", "PBClient", "PBStoreSQLite", "PBTestSupport",
+                "PBGateway", "PBGuard", "PBPricing", "PBClient", "PBStoreSQLite", "PBTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ] + httpClientDependencies,
             swiftSettings: strictSettings

@@ -122,6 +122,17 @@ extension PBClient {
                 throw PBClientError("receipt is signed by \(signer), not by the gateway \(gateway) that quoted the price")
             }
             channel.grantKnown = true
+            // A usage-priced call reserved its hold in the window; the capture released the rest, which later calls
+            // of the same window may use again (the receipt id names the window and the call).
+            if var window = channel.window,
+                PaymentReceipt.receiptId(voucherId: window.windowId, callIndex: receipt.message.callIndex)
+                    == receipt.message.receiptId,
+                let held = extra["heldAmount"]?.stringValue.flatMap({ UInt128($0) }),
+                let captured = extra["capturedAmount"]?.stringValue.flatMap({ UInt128($0) }), captured <= held
+            {
+                window.reservedAmount -= min(held - captured, window.reservedAmount)
+                channel.window = window
+            }
             channel.chargedCumulativeAmount = max(channel.chargedCumulativeAmount, receipt.message.chargedCumulativeAmount)
             channel.lastSequence = max(channel.lastSequence, receipt.message.sequence)
             state.channels[payee] = channel

@@ -104,10 +104,18 @@ public struct ChargeDecider: Sendable {
                 remainingLimit: grantRecord.grant.totalLimit - grantSpent, sequence: sequence,
                 callIndex: attempt.callIndex, requestBinding: attempt.offer.requestBinding,
                 issuedAt: UInt64(clamping: attempt.now.seconds))
+            // Authorize-then-capture: the hold moves spent and charged like a charge, so budgets hold while the
+            // call is in flight; the capture releases what the usage did not cost.
+            var hold: PaymentHold?
+            if let holdSeconds = attempt.offer.holdSeconds, let terms = attempt.offer.terms {
+                hold = PaymentHold(
+                    receiptId: attempt.receiptId, amount: amount, terms: terms,
+                    expiresAt: attempt.now.adding(seconds: Int64(holdSeconds)))
+            }
             let payment = PaymentRecord(
                 receipt: receipt, service: attempt.offer.service.id, method: attempt.offer.method,
-                target: attempt.offer.target, createdAt: attempt.now)
-            return .charge(ChargeMutation(payment: payment, channel: updated, grantSpent: grantSpent))
+                target: attempt.offer.target, status: hold == nil ? .charged : .held, createdAt: attempt.now)
+            return .charge(ChargeMutation(payment: payment, channel: updated, grantSpent: grantSpent, hold: hold))
         } catch {
             return .refuse(error, channel.state)
         }

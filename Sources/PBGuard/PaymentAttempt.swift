@@ -12,10 +12,15 @@ public struct PaymentOffer: Sendable, Hashable {
     public let requestBinding: Bytes32
     public let requirements: PaymentRequirements
     public let extra: SessionRequirementsExtra
+    /// The terms the price was quoted on (nil for an offer made from a bare price).
+    public let terms: QuoteTerms?
+    /// For authorize-then-capture: seconds the hold stays capturable; `price` is then the hold.
+    public let holdSeconds: Int?
 
     public init(
         service: ServiceRecord, price: UInt128, method: String, target: String, requestBinding: Bytes32,
-        requirements: PaymentRequirements, extra: SessionRequirementsExtra
+        requirements: PaymentRequirements, extra: SessionRequirementsExtra, terms: QuoteTerms? = nil,
+        holdSeconds: Int? = nil
     ) {
         self.service = service
         self.price = price
@@ -24,6 +29,8 @@ public struct PaymentOffer: Sendable, Hashable {
         self.requestBinding = requestBinding
         self.requirements = requirements
         self.extra = extra
+        self.terms = terms
+        self.holdSeconds = holdSeconds
     }
 }
 

@@ -61,15 +61,34 @@ public final class PaymentProcessor: Sendable {
         service: ServiceRecord, price: UInt128, method: String, target: String, unit: String = "call",
         priceRule: String
     ) -> PaymentOffer {
+        let unitPrice = (try? Amount(baseUnits: price, decimals: service.assetDecimals))?.decimalString ?? String(price)
+        return offer(
+            service: service, price: price, method: method, target: target, unit: unit, unitPrice: unitPrice,
+            priceRule: .string(priceRule), expiresAt: UInt64(clamping: clock.now.seconds) + quoteTTLSeconds,
+            terms: nil, holdSeconds: nil)
+    }
+
+    /// The x402 entry for one request priced by a route plan: the quote's amount (the hold, for
+    /// authorize-then-capture), its breakdown as `priceRule`, its expiry, and a quote id over its terms.
+    public func offer(service: ServiceRecord, quote: RouteQuote, method: String, target: String) -> PaymentOffer {
+        offer(
+            service: service, price: quote.amount, method: method, target: target, unit: quote.unitNames,
+            unitPrice: quote.unitPrices, priceRule: quote.priceRule, expiresAt: quote.expiresAtSeconds,
+            terms: quote.terms, holdSeconds: quote.holdSeconds)
+    }
+
+    private func offer(
+        service: ServiceRecord, price: UInt128, method: String, target: String, unit: String, unitPrice: String,
+        priceRule: JSONValue, expiresAt: UInt64, terms: QuoteTerms?, holdSeconds: Int?
+    ) -> PaymentOffer {
         let binding = RequestBinding.compute(method: method, target: target)
-        let expiresAt = UInt64(clamping: clock.now.seconds) + quoteTTLSeconds
         let amount = String(price)
         // Each checksum costs a Keccak hash: computed once per offer, not once per use.
         let payTo = service.payee.checksummed, asset = service.asset.checksummed
         let quoteId = quotes.quoteId(
             amount: amount, payTo: payTo, asset: asset, network: service.network,
-            service: service.id, requestBinding: binding, expiresAt: expiresAt)
-        let unitPrice = (try? Amount(baseUnits: price, decimals: service.assetDecimals))?.decimalString ?? amount
+            service: service.id, requestBinding: binding, expiresAt: expiresAt,
+            pricingTerms: terms?.authenticatedText ?? "")
         let extra = SessionRequirementsExtra(
             domain: domain, service: service.id, unit: unit, unitPrice: unitPrice, priceRule: priceRule,
             quoteId: quoteId, quoteExpiresAt: expiresAt, gatewayPublicKey: gatewayKey.publicKey,
@@ -80,7 +99,7 @@ public final class PaymentProcessor: Sendable {
             extra: extra.jsonValue)
         return PaymentOffer(
             service: service, price: price, method: method, target: target, requestBinding: binding,
-            requirements: requirements, extra: extra)
+            requirements: requirements, extra: extra, terms: terms, holdSeconds: holdSeconds)
     }
 
     /// Checks and charges a decoded `PaymentPayload` against `offer`.
@@ -151,8 +170,19 @@ public final class PaymentProcessor: Sendable {
             throw PaymentRefusal(.pbRequirementsMismatch, "accepted asset or payTo differ from what this route asks")
         }
         if accepted.amount == offer.requirements.amount { return offer }
-        guard let quoted = try? SessionRequirementsExtra(extra: accepted.extra),
-            quotes.isGenuine(accepted, extra: quoted, requestBinding: offer.requestBinding),
+        // An earlier quote: genuine only for this request's dimension values and the instant and overrides its
+        // priceRule names, which then price the payment (and a hold's capture) instead of today's oracle.
+        let quoted = try? SessionRequirementsExtra(extra: accepted.extra)
+        var terms = offer.terms
+        if var current = terms, let rule = quoted?.priceRule, let earlier = QuoteTerms.quotedTerms(in: rule) {
+            current.quotedAtMilliseconds = earlier.quotedAt
+            current.overrides = earlier.overrides
+            terms = current
+        }
+        guard let quoted,
+            quotes.isGenuine(
+                accepted, extra: quoted, requestBinding: offer.requestBinding,
+                pricingTerms: terms?.authenticatedText ?? ""),
             let price = UInt128(accepted.amount)
         else {
             throw PaymentRefusal(
@@ -163,7 +193,8 @@ public final class PaymentProcessor: Sendable {
         }
         return PaymentOffer(
             service: offer.service, price: price, method: offer.method, target: offer.target,
-            requestBinding: offer.requestBinding, requirements: accepted, extra: quoted)
+            requestBinding: offer.requestBinding, requirements: accepted, extra: quoted, terms: terms,
+            holdSeconds: offer.holdSeconds)
     }
 
     /// Checks 6 to 11, 13 (payee) and 14: everything that needs no lock.

@@ -27,7 +27,7 @@ public struct ChargeContext: Sendable, Hashable {
     public let channel: ChannelRecord
     /// A payment already stored under the request's receipt id (a retry).
     public let existingPayment: PaymentRecord?
-    /// Charged payments under the grant since `rateWindowStart` (0 when it is nil).
+    /// Charged and held payments under the grant since `rateWindowStart` (0 when it is nil).
     public let callsInRateWindow: Int
     /// Amount charged under the grant since `periodStart` (0 without a period).
     public let spentInPeriod: UInt128
@@ -51,11 +51,14 @@ public struct ChargeMutation: Sendable, Hashable {
     public let channel: ChannelRecord
     /// The grant's new spent total.
     public let grantSpent: UInt128
+    /// For authorize-then-capture: the hold written with the payment, whose status is then `held`.
+    public let hold: PaymentHold?
 
-    public init(payment: PaymentRecord, channel: ChannelRecord, grantSpent: UInt128) {
+    public init(payment: PaymentRecord, channel: ChannelRecord, grantSpent: UInt128, hold: PaymentHold? = nil) {
         self.payment = payment
         self.channel = channel
         self.grantSpent = grantSpent
+        self.hold = hold
     }
 }
 

@@ -26,7 +26,7 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
 /// judge it, and writes the mutation, all in one transaction, so that two concurrent charges can never both spend
 /// the last of a budget. Implementations must also refuse, as a `StoreError`, any write that would take a grant's
 /// spent amount above its limit or a channel's charged amount below zero (a second guard behind `decide`).
-public protocol GatewayStore: Sendable {
+public protocol GatewayStore: PricingStore, Sendable {
     // MARK: Grants
     /// Stores a grant verified by the caller; registering the same grant again returns the stored record.
     func registerGrant(_ signed: SignedSessionGrant, at time: UnixTime) async throws -> GrantRecord
@@ -44,8 +44,8 @@ public protocol GatewayStore: Sendable {
     /// `decide` on another thread, but answers only after the commit that holds the charge.
     func charge(_ request: ChargeRequest, decide: @escaping @Sendable (ChargeContext) -> ChargeDecision) async throws
         -> ChargeDecision
-    /// Refunds a charged payment (the upstream failed): status voided, the grant's spent and the channel's charged
-    /// amount reduced by its amount. Returns the voided payment, or nil when there is no charged payment to void.
+    /// Refunds a charged or held payment (the upstream failed): status voided, the grant's spent and the channel's
+    /// charged amount reduced by its amount. Returns the voided payment, or nil when there is none to void.
     func voidPayment(_ receiptId: Bytes32, at time: UnixTime) async throws -> PaymentRecord?
     func payment(_ receiptId: Bytes32) async throws -> PaymentRecord?
     /// Payments, newest first, optionally of one grant.

@@ -5,14 +5,19 @@ import PBCrypto
 public struct RouteRecord: Sendable, Hashable, Codable {
     public var method: String
     public var path: String
-    /// Price per call in base units; nil marks a free path.
+    /// Price per call in base units (a standard per-call plan); nil with `pricing` nil marks a free path.
     public var priceBaseUnits: UInt128?
+    /// A price plan (per token, per second, tiers, peaks, holds); exclusive with `priceBaseUnits`.
+    public var pricing: RoutePlan?
 
-    public init(method: String, path: String, priceBaseUnits: UInt128?) {
+    public init(method: String, path: String, priceBaseUnits: UInt128?, pricing: RoutePlan? = nil) {
         self.method = method
         self.path = path
         self.priceBaseUnits = priceBaseUnits
+        self.pricing = pricing
     }
+
+    public var isFree: Bool { priceBaseUnits == nil && pricing == nil }
 }
 
 /// A merchant's API behind the gateway.

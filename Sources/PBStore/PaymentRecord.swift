@@ -4,8 +4,11 @@ import PBProtocol
 
 public enum PaymentStatus: String, Sendable, Hashable, Codable {
     case charged
-    /// Refunded because the upstream failed; a retry of the same payment charges it again, once.
+    /// Refunded because the upstream failed (or a hold expired); a retry of the same payment charges it again, once.
     case voided
+    /// Authorized, not yet captured: the hold's amount counts as spent until the capture releases the rest
+    /// (`PaymentHold`).
+    case held
 }
 
 /// One charged payment: the receipt's fields plus what the gateway knows about the request.

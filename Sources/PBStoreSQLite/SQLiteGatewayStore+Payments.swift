@@ -27,14 +27,20 @@ extension SQLiteGatewayStore {
         var callsInRateWindow: Int64 = 0
         if let rateWindowStart = request.rateWindowStart {
             callsInRateWindow = try database.query(
-                "SELECT count(*) FROM payments WHERE grant_id = ? AND status = 'charged' AND created_at_ms >= ?",
+                """
+                SELECT count(*) FROM payments
+                WHERE grant_id = ? AND status IN ('charged', 'held') AND created_at_ms >= ?
+                """,
                 [.bytes32(grantId), .time(rateWindowStart)])[0].integer(0)
         }
         var spentInPeriod: UInt128 = 0
         if let periodStart = request.periodStart {
             // Amounts are decimal text, which SQL cannot add exactly: they are summed here, with a check.
             let amounts = try database.query(
-                "SELECT amount FROM payments WHERE grant_id = ? AND status = 'charged' AND created_at_ms >= ?",
+                """
+                SELECT amount FROM payments
+                WHERE grant_id = ? AND status IN ('charged', 'held') AND created_at_ms >= ?
+                """,
                 [.bytes32(grantId), .time(periodStart)])
             for row in amounts { spentInPeriod = try Self.add(spentInPeriod, try row.amount(0)) }
         }
@@ -52,33 +58,43 @@ extension SQLiteGatewayStore {
     public func voidPayment(_ receiptId: Bytes32, at time: UnixTime) async throws -> PaymentRecord? {
         try withConnection { (database) throws(StoreError) in
             try database.transaction { () throws(StoreError) -> PaymentRecord? in
-                guard var payment = try Self.payment(receiptId, in: database), payment.status == .charged else {
-                    return nil
-                }
-                guard let grant = try Self.grant(payment.grantId, in: database),
-                    let channel = try Self.channel(payment.channel, in: database)
-                else { throw StoreError("payment \(receiptId.hex) has no grant or channel to refund") }
-                guard grant.spent >= payment.amount, channel.chargedCumulativeAmount >= payment.amount else {
-                    throw StoreError("voiding payment \(receiptId.hex) would take an amount below zero")
-                }
-                payment.status = .voided
-                payment.updatedAt = time
-                try database.query(
-                    """
-                    UPDATE payments SET status = 'voided', updated_at_ms = ?
-                    WHERE receipt_id = ? AND status = 'charged'
-                    """,
-                    [.time(time), .bytes32(receiptId)])
-                try Self.updateSpent(of: grant, to: grant.spent - payment.amount, at: time, in: database)
-                try database.query(
-                    "UPDATE channels SET charged = ? WHERE grant_id = ? AND payee = ?",
-                    [
-                        .amount(channel.chargedCumulativeAmount - payment.amount), .bytes32(channel.key.grantId),
-                        .address(channel.key.payee),
-                    ])
-                return payment
+                guard let payment = try Self.payment(receiptId, in: database),
+                    payment.status == .charged || payment.status == .held
+                else { return nil }
+                return try Self.void(payment, at: time, in: database)
             }
         }
+    }
+
+    /// Voids a charged or held payment inside the caller's transaction: status voided, the grant's spent and the
+    /// channel's charged amount reduced by its amount, a hold marked released.
+    static func void(_ payment: PaymentRecord, at time: UnixTime, in database: SQLiteConnection) throws(StoreError)
+        -> PaymentRecord
+    {
+        var payment = payment
+        let receiptId = payment.receiptId
+        guard let grant = try Self.grant(payment.grantId, in: database),
+            let channel = try Self.channel(payment.channel, in: database)
+        else { throw StoreError("payment \(receiptId.hex) has no grant or channel to refund") }
+        guard grant.spent >= payment.amount, channel.chargedCumulativeAmount >= payment.amount else {
+            throw StoreError("voiding payment \(receiptId.hex) would take an amount below zero")
+        }
+        let previousStatus = payment.status
+        payment.status = .voided
+        payment.updatedAt = time
+        try database.query(
+            "UPDATE payments SET status = 'voided', updated_at_ms = ? WHERE receipt_id = ? AND status = ?",
+            [.time(time), .bytes32(receiptId), .text(previousStatus.rawValue)])
+        guard database.changes == 1 else { throw StoreError("payment \(receiptId.hex) changed while voiding") }
+        try Self.updateSpent(of: grant, to: grant.spent - payment.amount, at: time, in: database)
+        try database.query(
+            "UPDATE channels SET charged = ? WHERE grant_id = ? AND payee = ?",
+            [
+                .amount(channel.chargedCumulativeAmount - payment.amount), .bytes32(channel.key.grantId),
+                .address(channel.key.payee),
+            ])
+        if previousStatus == .held { try markHoldReleased(receiptId, at: time, in: database) }
+        return payment
     }
 
     public func payment(_ receiptId: Bytes32) async throws -> PaymentRecord? {
@@ -124,10 +140,12 @@ extension SQLiteGatewayStore {
         guard payment.receiptId == request.receiptId, payment.channel == request.channel,
             mutation.channel.key == request.channel
         else { throw StoreError("charge mutation is for another payment or channel than its request") }
-        guard payment.status == .charged else {
-            throw StoreError("charge mutation stores a payment that is not charged")
+        // A plain charge is stored charged; an authorization is stored held, with its hold of the same amount.
+        let isHold = mutation.hold.map { $0.receiptId == payment.receiptId && $0.amount == payment.amount } ?? false
+        guard payment.status == (mutation.hold == nil ? .charged : .held), mutation.hold == nil || isHold else {
+            throw StoreError("charge mutation stores a payment that is neither charged nor held with its hold")
         }
-        guard existing?.status != .charged else {
+        guard existing == nil || existing?.status == .voided else {
             throw StoreError("payment \(payment.receiptId.hex) is already charged")
         }
         let expectedSpent = try add(grant.spent, payment.amount)
@@ -144,11 +162,12 @@ extension SQLiteGatewayStore {
                     + "not \(expectedCharged)")
         }
         try writePayment(payment, replacingVoided: existing != nil, in: database)
+        if let hold = mutation.hold { try writeHold(hold, in: database) }
         try writeChannel(mutation.channel, previous: channel, in: database)
         try updateSpent(of: grant, to: expectedSpent, at: payment.updatedAt, in: database)
     }
 
-    private static func writePayment(_ payment: PaymentRecord, replacingVoided: Bool, in database: SQLiteConnection)
+    static func writePayment(_ payment: PaymentRecord, replacingVoided: Bool, in database: SQLiteConnection)
         throws(StoreError)
     {
         let receipt = payment.receipt
@@ -228,7 +247,7 @@ extension SQLiteGatewayStore {
     }
 
     /// Sets a grant's spent amount; the SQL condition is a second guard that the amount stays within the limit.
-    private static func updateSpent(
+    static func updateSpent(
         of grant: GrantRecord, to spent: UInt128, at time: UnixTime, in database: SQLiteConnection
     ) throws(StoreError) {
         guard spent <= grant.grant.totalLimit else {
@@ -248,7 +267,7 @@ extension SQLiteGatewayStore {
 
     // MARK: Reading rows
 
-    private static func channel(_ key: ChannelKey, in database: SQLiteConnection) throws(StoreError) -> ChannelRecord? {
+    static func channel(_ key: ChannelKey, in database: SQLiteConnection) throws(StoreError) -> ChannelRecord? {
         guard
             let row = try database.query(
                 """
@@ -277,19 +296,19 @@ extension SQLiteGatewayStore {
             latestVoucher: voucher, window: window)
     }
 
-    private static let paymentColumns = """
+    static let paymentColumns = """
         receipt_id, grant_id, payee, amount, charged_cumulative_amount, remaining_limit, sequence, call_index,
         request_binding, issued_at, service, method, target, status, created_at_ms, updated_at_ms
         """
 
-    private static func payment(_ receiptId: Bytes32, in database: SQLiteConnection) throws(StoreError)
+    static func payment(_ receiptId: Bytes32, in database: SQLiteConnection) throws(StoreError)
         -> PaymentRecord?
     {
         try database.query("SELECT \(paymentColumns) FROM payments WHERE receipt_id = ?", [.bytes32(receiptId)])
             .first.map { (row) throws(StoreError) in try paymentRecord(row) }
     }
 
-    private static func paymentRecord(_ row: SQLiteRow) throws(StoreError) -> PaymentRecord {
+    static func paymentRecord(_ row: SQLiteRow) throws(StoreError) -> PaymentRecord {
         let receipt = PaymentReceipt(
             receiptId: try row.bytes32(0), grantId: try row.bytes32(1), payee: try row.address(2),
             amount: try row.amount(3), chargedCumulativeAmount: try row.amount(4), remainingLimit: try row.amount(5),

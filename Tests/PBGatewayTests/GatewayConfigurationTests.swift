@@ -33,6 +33,12 @@ import Testing
         #expect(service.routes[2].priceBaseUnits == nil)
         #expect(service.routes[4] == RouteRecord(method: "*", path: "/docs/**", priceBaseUnits: nil))
         #expect(try configuration.maxWindowCreditBaseUnits(decimals: 6) == 1_000_000)
+        // The plan examples: per call, per token with a hold, per dimension, per second with a peak window.
+        let llm = try #require(configuration.services.last)
+        #expect(llm.routes.map { $0.pricing != nil } == [true, true, true, true])
+        #expect(llm.routes[1].pricing?.hold == ["input_tokens": 4_000, "output_tokens": 1_000])
+        #expect(llm.routes[2].pricing?.dimensions == ["model": DimensionSource(header: "X-Model")])
+        #expect(llm.routes[3].pricing?.plan.peakWindows?.first?.multiplier == "2")
     }
 
     @Test func defaultsWithoutAFile() throws {

@@ -27,6 +27,8 @@ struct GatewayFixture: Sendable {
     let gatewayKey = PrivateKey.random()
     let payee = PrivateKey.random().address
     let domain = PBSessionDomain.make(chainId: 8453)
+    /// More routes for the chat service, e.g. the usage-priced ones of `PricingRoutes`.
+    var extraRoutes: [RouteRecord] = []
 
     func service(upstreamPort: Int) -> ServiceRecord {
         ServiceRecord(
@@ -37,7 +39,7 @@ struct GatewayFixture: Sendable {
                 RouteRecord(method: "GET", path: "/v1/fail", priceBaseUnits: Self.price),
                 RouteRecord(method: "GET", path: "/v1/flaky", priceBaseUnits: Self.price),
                 RouteRecord(method: "GET", path: "/v1/models", priceBaseUnits: nil),
-            ])
+            ] + extraRoutes)
     }
 
     /// A grant signed by `owner` for `agent`, valid from a minute ago for 30 days unless told otherwise.
@@ -109,6 +111,18 @@ func makeChatUpstream() -> Router<BasicRequestContext> {
         flakyCalls.next() % 2 == 1 ? Response(status: .badGateway) : Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "recovered")))
     }
     router.get("/v1/models") { _, _ -> String in "[\"small\",\"large\"]" }
+    // Usage-priced routes: answers with the `X-Test-Status` asked for (200 by default) and reports the usage the
+    // test put in `X-Test-Usage` as `PB-Usage`, as a metered upstream would.
+    for method in [HTTPRequest.Method.get, .post] {
+        router.on("/v1/usage/**", method: method) { request, _ -> Response in
+            var headers: HTTPFields = [.contentType: "application/json"]
+            if let usage = request.headers[HTTPField.Name("X-Test-Usage")!] { headers[HTTPField.Name("PB-Usage")!] = usage }
+            let status = request.headers[HTTPField.Name("X-Test-Status")!].flatMap { Int($0) } ?? 200
+            return Response(
+                status: HTTPResponse.Status(code: status), headers: headers,
+                body: .init(byteBuffer: ByteBuffer(string: "{\"served\":\"\(request.uri.path)\"}")))
+        }
+    }
     return router
 }
 

@@ -35,6 +35,10 @@ import Testing
         try await suite.aFailingChargeDoesNotTakeOtherChargesWithIt()
     }
 
+    @Test func ratesAreStoredReplacedAndDeleted() async throws { try await suite.ratesAreStoredReplacedAndDeleted() }
+    @Test func holdCapturesReleaseExactlyAndOnce() async throws { try await suite.holdCapturesReleaseExactlyAndOnce() }
+    @Test func expiredHoldsAreReleasedOnlyOnce() async throws { try await suite.expiredHoldsAreReleasedOnlyOnce() }
+
     @Test func dataSurvivesRestart() async throws {
         let directory = try TemporaryDirectory()
         try await GatewayStoreSuite.dataSurvivesRestart {

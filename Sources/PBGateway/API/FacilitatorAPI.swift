@@ -32,7 +32,7 @@ public struct FacilitatorAPI: Sendable {
             guard let method = body["method"]?.stringValue, let target = body["target"]?.stringValue, target.hasPrefix("/") else {
                 throw GatewayError.badRequest("send {method, target} of the request to price")
             }
-            let offer = try await offer(method: method.uppercased(), target: target)
+            let offer = try await offer(method: method.uppercased(), target: target, headers: body["headers"])
             let required = PaymentRequired(
                 error: X402ErrorCode.paymentRequired.rawValue,
                 resource: ResourceInfo(url: body["resourceUrl"]?.stringValue ?? target), accepts: [offer.requirements])
@@ -64,14 +64,20 @@ public struct FacilitatorAPI: Sendable {
         return networks.map { SupportedKind(x402Version: 2, scheme: SessionPaymentPayload.scheme, network: Network(rawValue: $0)) }
     }
 
-    /// The offer for a request, as the gateway's own middleware would make it.
-    private func offer(method: String, target: String) async throws -> PaymentOffer {
+    /// The offer for a request, as the gateway's own middleware would make it; `headers` (an object of header
+    /// name to value) supplies per-dimension values a route reads from headers.
+    private func offer(method: String, target: String, headers: JSONValue?) async throws -> PaymentOffer {
         let path = String(target.prefix { $0 != "?" })
         guard let route = try await pricing.route(method: method, path: path) else {
             throw GatewayError.notFound("no service is configured for \(method) \(path)")
         }
-        guard let price = route.priceBaseUnits else { throw GatewayError.badRequest("\(method) \(path) is free") }
-        return processor.offer(service: route.service, price: price, method: method, target: target, priceRule: route.rule)
+        guard let plan = route.plan else { throw GatewayError.badRequest("\(method) \(path) is free") }
+        var fields = HTTPFields()
+        for (name, value) in headers?.objectMembers ?? [] {
+            if let name = HTTPField.Name(name), let text = value.stringValue { fields[name] = text }
+        }
+        let quote = try RouteQuoting.quote(route, plan: plan, headers: fields, processor: processor)
+        return processor.offer(service: route.service, quote: quote, method: method, target: target)
     }
 
     /// A facilitator body plus the request it pays for: `{x402Version, paymentPayload, paymentRequirements,
@@ -87,7 +93,7 @@ public struct FacilitatorAPI: Sendable {
         guard let method = body["request"]?["method"]?.stringValue, let target = body["request"]?["target"]?.stringValue else {
             throw GatewayError.badRequest("send request: {method, target} of the paid request with the facilitator body")
         }
-        return (decoded, try await offer(method: method.uppercased(), target: target))
+        return (decoded, try await offer(method: method.uppercased(), target: target, headers: body["request"]?["headers"]))
     }
 
     private func encoded(_ value: some Encodable) throws -> Response {

@@ -13,10 +13,18 @@ public struct ManagementAPI: Sendable {
     public var store: any GatewayStore { processor.store }
     /// Called after a service is created, changed or deleted, so prices take effect at once.
     public let onServicesChanged: @Sendable () async throws -> Void
+    /// Called after an oracle rate is pushed or withdrawn.
+    public let onRatesChanged: @Sendable () async throws -> Void
+    public let metrics: GatewayMetrics
 
-    public init(processor: PaymentProcessor, onServicesChanged: @escaping @Sendable () async throws -> Void = {}) {
+    public init(
+        processor: PaymentProcessor, onServicesChanged: @escaping @Sendable () async throws -> Void = {},
+        onRatesChanged: @escaping @Sendable () async throws -> Void = {}, metrics: GatewayMetrics = GatewayMetrics()
+    ) {
         self.processor = processor
         self.onServicesChanged = onServicesChanged
+        self.onRatesChanged = onRatesChanged
+        self.metrics = metrics
     }
 
     public func register(on router: Router<GatewayRequestContext>) {
@@ -64,8 +72,10 @@ public struct ManagementAPI: Sendable {
         merchant.get("/payments/:receiptId") { _, context in
             let receiptId = try Bytes32(hex: try context.parameters.require("receiptId"))
             guard let payment = try await store.payment(receiptId) else { throw GatewayError.notFound("no payment \(receiptId)") }
-            return JSONBodies.response(RecordJSON.payment(payment, decimals: try await decimals(ofGrant: payment.grantId)))
+            return JSONBodies.response(HoldJSON.payment(
+                payment, hold: try await store.hold(receiptId), decimals: try await decimals(ofGrant: payment.grantId)))
         }
+        PricingAPI(processor: processor, metrics: metrics, onRatesChanged: onRatesChanged).register(on: merchant)
         ServicesAPI(store: store, onChange: onServicesChanged).register(on: merchant, admin: router.group("/v1").add(middleware: APIKeyAuthenticator(store: store, minimumRole: .admin)))
     }
 

@@ -14,7 +14,8 @@ enum ServiceJSON {
                 .object([
                     ("method", .string(route.method)), ("path", .string(route.path)),
                     ("price", route.priceBaseUnits.map { JSONBodies.money($0, decimals: service.assetDecimals) } ?? .null),
-                    ("free", .bool(route.priceBaseUnits == nil)),
+                    ("pricing", route.pricing.map(RoutePlanJSON.encode) ?? .null),
+                    ("free", .bool(route.isFree)),
                 ])
             })),
         ])
@@ -47,8 +48,20 @@ enum ServiceJSON {
                 throw GatewayError.badRequest("routes[\(index)] needs method and a path starting with /")
             }
             if route["free"] == .bool(true) { return RouteRecord(method: method.uppercased(), path: path, priceBaseUnits: nil) }
+            if let pricing = route["pricing"], pricing != .null {
+                let routeMethod = method.uppercased()
+                do {
+                    let plan = try RoutePlanReader.read(
+                        pricing, path: "routes[\(index)].pricing",
+                        route: ServiceRecord.routeName(method: routeMethod, pathPrefix: pathPrefix, path: path),
+                        routePath: path, decimals: decimals)
+                    return RouteRecord(method: routeMethod, path: path, priceBaseUnits: nil, pricing: plan)
+                } catch let error as GatewayConfigurationError {
+                    throw GatewayError.invalidField(error.field, error.message)
+                }
+            }
             guard let price = route["price"]?.stringValue else {
-                throw GatewayError.badRequest("routes[\(index)] needs a price (a decimal string) or free: true")
+                throw GatewayError.badRequest("routes[\(index)] needs a price (a decimal string), pricing, or free: true")
             }
             do {
                 return RouteRecord(

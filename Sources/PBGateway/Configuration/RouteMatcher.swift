@@ -7,8 +7,8 @@ public struct RouteMatch: Sendable, Hashable {
     /// The request path after the service's prefix, without the query; `/` when the prefix is the whole path.
     public let routePath: String
 
-    public var isFree: Bool { route.priceBaseUnits == nil }
-    /// Nil for a free route.
+    public var isFree: Bool { route.isFree }
+    /// The simple per-call price; nil for a free route or one priced by a plan.
     public var priceBaseUnits: UInt128? { route.priceBaseUnits }
 }
 

@@ -25,7 +25,7 @@ enum ServiceConfigurationReader {
 
         var routes: [RouteRecord] = []
         for item in try fields.list("routes") {
-            routes.append(try readRoute(item.node, path: item.path, decimals: decimals))
+            routes.append(try readRoute(item.node, path: item.path, decimals: decimals, pathPrefix: pathPrefix))
         }
         for item in try fields.list("freePaths") {
             guard let text = item.node.scalar?.string else {
@@ -41,7 +41,9 @@ enum ServiceConfigurationReader {
         )
     }
 
-    static func readRoute(_ node: Node, path: String, decimals: Int) throws(GatewayConfigurationError) -> RouteRecord {
+    static func readRoute(
+        _ node: Node, path: String, decimals: Int, pathPrefix: String
+    ) throws(GatewayConfigurationError) -> RouteRecord {
         var fields = try ConfigurationNode(node, path: path)
         let method = try fields.string("method")?.uppercased() ?? "*"
         guard method == "*" || (!method.isEmpty && method.allSatisfy { $0.isASCII && $0.isLetter }) else {
@@ -51,8 +53,20 @@ enum ServiceConfigurationReader {
         try validateRoutePath(routePath, field: fields.fieldPath("path"))
         let priceText = try fields.string("price")
         let free = try fields.boolean("free") ?? false
+        let pricingNode = fields.node("pricing")
         try fields.rejectUnknownKeys()
 
+        if let pricingNode {
+            guard priceText == nil, !free else {
+                throw GatewayConfigurationError(field: path, "has pricing and a price or 'free: true'; choose one")
+            }
+            let pricingPath = fields.fieldPath("pricing")
+            let plan = try RoutePlanReader.read(
+                RoutePlanReader.json(pricingNode, path: pricingPath), path: pricingPath,
+                route: ServiceRecord.routeName(method: method, pathPrefix: pathPrefix, path: routePath),
+                routePath: routePath, decimals: decimals)
+            return RouteRecord(method: method, path: routePath, priceBaseUnits: nil, pricing: plan)
+        }
         switch (priceText, free) {
         case (nil, true):
             return RouteRecord(method: method, path: routePath, priceBaseUnits: nil)
@@ -65,7 +79,7 @@ enum ServiceConfigurationReader {
         case (_?, true):
             throw GatewayConfigurationError(field: path, "has both a price and 'free: true'; choose one")
         case (nil, false):
-            throw GatewayConfigurationError(field: path, "needs a price (such as \"0.01\") or 'free: true'")
+            throw GatewayConfigurationError(field: path, "needs a price (such as \"0.01\"), pricing, or 'free: true'")
         }
     }
 

@@ -17,6 +17,11 @@ public final class GatewayMetrics: Sendable {
         var latencyBuckets = [UInt64](repeating: 0, count: GatewayMetrics.latencyBucketsSeconds.count)
         var latencyCount: UInt64 = 0
         var latencySumSeconds: Double = 0
+        var heldBaseUnits: UInt128 = 0
+        var capturedBaseUnits: UInt128 = 0
+        var releasedBaseUnits: UInt128 = 0
+        var capturesOverHold: UInt64 = 0
+        var invalidUsageReports: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -47,6 +52,30 @@ public final class GatewayMetrics: Sendable {
         }
     }
 
+    /// A payment held for authorize-then-capture.
+    public func recordHold(amountBaseUnits: UInt128) {
+        state.withLock { $0.heldBaseUnits += amountBaseUnits }
+    }
+
+    /// A capture: what it took of its hold, the rest being released.
+    public func recordCapture(heldBaseUnits: UInt128, capturedBaseUnits: UInt128, overHold: Bool) {
+        state.withLock { state in
+            state.capturedBaseUnits += capturedBaseUnits
+            state.releasedBaseUnits += heldBaseUnits - min(capturedBaseUnits, heldBaseUnits)
+            if overHold { state.capturesOverHold += 1 }
+        }
+    }
+
+    /// A hold released whole (expired, or its upstream failed).
+    public func recordRelease(amountBaseUnits: UInt128) {
+        state.withLock { $0.releasedBaseUnits += amountBaseUnits }
+    }
+
+    /// A `PB-Usage` header that could not be read.
+    public func recordInvalidUsageReport() {
+        state.withLock { $0.invalidUsageReports += 1 }
+    }
+
     /// The Prometheus exposition text.
     public func render() -> String {
         let snapshot = state.withLock { $0 }
@@ -64,6 +93,15 @@ public final class GatewayMetrics: Sendable {
         lines.append("# HELP pb_paid_base_units_total Base units charged (before voids).")
         lines.append("# TYPE pb_paid_base_units_total counter")
         lines.append("pb_paid_base_units_total \(snapshot.paidAmountBaseUnits)")
+        for (name, help, value) in [
+            ("pb_held_base_units_total", "Base units held for authorize-then-capture.", String(snapshot.heldBaseUnits)),
+            ("pb_captured_base_units_total", "Base units captured from holds.", String(snapshot.capturedBaseUnits)),
+            ("pb_released_base_units_total", "Base units of holds released (not captured).", String(snapshot.releasedBaseUnits)),
+            ("pb_captures_over_hold_total", "Captures whose usage cost more than the hold.", String(snapshot.capturesOverHold)),
+            ("pb_usage_reports_invalid_total", "PB-Usage headers that could not be read.", String(snapshot.invalidUsageReports)),
+        ] {
+            lines += ["# HELP \(name) \(help)", "# TYPE \(name) counter", "\(name) \(value)"]
+        }
         lines.append("# HELP pb_charge_duration_seconds Verification and atomic charge of a paid request.")
         lines.append("# TYPE pb_charge_duration_seconds histogram")
         for (index, bound) in Self.latencyBucketsSeconds.enumerated() {

@@ -11,7 +11,9 @@ import PBStore
 /// A request without payment gets `402` and a `PAYMENT-REQUIRED` offer; a paid request is verified and charged
 /// (atomically, by `PaymentProcessor`) before `next` runs, and its response carries `PAYMENT-RESPONSE` with the
 /// gateway-signed receipt. If `next` throws or answers 5xx, the charge is voided: the client is not charged for an
-/// upstream failure, and may retry the same payment, which is then charged once. Requests no route matches pass on
+/// upstream failure, and may retry the same payment, which is then charged once. A usage-priced route holds its
+/// quote's maximum and captures what the handler (`context.payment?.capture`) or the `PB-Usage` response header
+/// reports (PBStreamMiddleware+Holds.swift). Requests no route matches pass on
 /// untouched (`unknownRoutes: .passThrough`, for embedding) or get 404 (`.refuse`, for the reverse proxy).
 public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddleware {
     public enum UnknownRoutes: Sendable { case passThrough, refuse }
@@ -44,15 +46,16 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
             if unknownRoutes == .passThrough { return try await next(request, context) }
             throw GatewayError.notFound("no service is configured for \(method) \(request.uri.path)")
         }
-        guard let price = route.priceBaseUnits else {
+        guard let plan = route.plan else {
             metrics.recordRequest(outcome: "free")
             return try await next(request, context)
         }
-        let offer = processor.offer(service: route.service, price: price, method: method, target: target, priceRule: route.rule)
+        let quote = try RouteQuoting.quote(route, plan: plan, headers: request.headers, processor: processor)
+        let offer = processor.offer(service: route.service, quote: quote, method: method, target: target)
         let resourceURL = publicBaseURL + target
         guard let header = request.headers[.paymentSignature] else {
             let refusal = request.headers[.legacyPayment] == nil
-                ? PaymentRefusal(.paymentRequired, "this route costs \(offer.extra.unitPrice) per call; pay with PAYMENT-SIGNATURE")
+                ? PaymentRefusal(.paymentRequired, RouteQuoting.describe(quote, extra: offer.extra))
                 : PaymentRefusal(.invalidX402Version, "X-PAYMENT is x402 v1; pb-session needs PAYMENT-SIGNATURE (v2)")
             metrics.recordRequest(outcome: "refused")
             metrics.recordRefusal(code: refusal.code.rawValue)
@@ -80,6 +83,7 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
                 refusal: refusal, offer: offer, channel: channel, earlierReceipt: earlierReceipt, resourceURL: resourceURL)
         case .paid(let paid):
             metrics.recordCharge(amountBaseUnits: paid.record.amount, latency: ContinuousClock.now - started)
+            if paid.record.status == .held { metrics.recordHold(amountBaseUnits: paid.record.amount) }
             metrics.recordRequest(outcome: "paid")
             return try await forward(request, context: context, paid: paid, service: route.service, next: next)
         }
@@ -90,7 +94,10 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        context.payment = PaymentState(payment: paid.record, settleResponse: paid.settleResponse, service: service)
+        let holdCapture = paid.record.status == .held
+            ? HoldCaptureHandle(processor: processor, receiptId: paid.record.receiptId) : nil
+        context.payment = PaymentState(
+            payment: paid.record, settleResponse: paid.settleResponse, service: service, holdCapture: holdCapture)
         let response: Response
         do {
             response = try await next(request, context)
@@ -101,6 +108,7 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
         guard response.status.code < 500 else {
             try await voidCharge(paid, context: context, reason: "upstream answered \(response.status.code)")
             var failed = response
+            failed.headers[.pbUsage] = nil
             let voided = SettleResponse(
                 success: false, errorReason: "pb_charge_voided",
                 errorMessage: "the upstream failed, so the charge was voided; retry with the same payment",
@@ -109,7 +117,11 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
             return failed
         }
         var paidResponse = response
-        if let header = try? PaymentHeaderCodec.encode(paid.settleResponse) {
+        var settleResponse = paid.settleResponse
+        if let holdCapture {
+            settleResponse = await finishHold(paid, capture: holdCapture, response: &paidResponse, context: context)
+        }
+        if let header = try? PaymentHeaderCodec.encode(settleResponse) {
             paidResponse.headers[.paymentResponse] = header
         }
         return paidResponse
@@ -117,7 +129,10 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
 
     private func voidCharge(_ paid: PaidPayment, context: Context, reason: String) async throws {
         metrics.recordRequest(outcome: "voided")
-        _ = try await processor.void(paid.record.receiptId)
+        // A hold captured by the handler before it failed is voided whole too: the service was not delivered.
+        if let voided = try await processor.void(paid.record.receiptId), paid.record.status == .held {
+            metrics.recordRelease(amountBaseUnits: voided.amount)
+        }
         context.logger.warning(
             "charge voided",
             metadata: ["payment.receipt": .string(paid.record.receiptId.hex), "payment.reason": .string(reason)])

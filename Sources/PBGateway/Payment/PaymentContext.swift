@@ -2,18 +2,62 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import PBCore
+import PBGuard
+import PBPricing
 import PBProtocol
 import PBStore
+import Synchronization
 
 /// What the payment middleware learnt about a paid request, for the handlers behind it.
 public struct PaymentState: Sendable {
     public let payment: PaymentRecord
     public let settleResponse: SettleResponse
     public let service: ServiceRecord
+    /// For a held payment (authorize-then-capture): where the handler's capture is made and remembered.
+    let holdCapture: HoldCaptureHandle?
+
+    init(payment: PaymentRecord, settleResponse: SettleResponse, service: ServiceRecord, holdCapture: HoldCaptureHandle? = nil) {
+        self.payment = payment
+        self.settleResponse = settleResponse
+        self.service = service
+        self.holdCapture = holdCapture
+    }
 
     public var receiptId: Bytes32 { payment.receiptId }
     public var grantId: Bytes32 { payment.grantId }
+    /// The amount charged, or held for a usage-priced route until the capture.
     public var amount: UInt128 { payment.amount }
+    public var isHeld: Bool { payment.status == .held }
+
+    /// Captures the usage this request consumed on its hold: priced on the quote's terms, at most the hold, the
+    /// rest released. The response then carries the receipt at the captured amount. A handler that neither
+    /// captures nor sets `PB-Usage` leaves the hold open for `POST /v1/payments/{receiptId}/capture` until it
+    /// expires. Throws `UsageReportError` for usage the route does not price, `GatewayError` when not held.
+    @discardableResult
+    public func capture(_ usage: ReportedUsage) async throws -> CaptureResult {
+        guard let holdCapture else { throw GatewayError.conflict("payment \(receiptId) is not held; it was charged at its price") }
+        return try await holdCapture.capture(usage)
+    }
+}
+
+/// One held request's capture, shared between the handler (through `PaymentState`) and the middleware.
+final class HoldCaptureHandle: Sendable {
+    let processor: PaymentProcessor
+    let receiptId: Bytes32
+    private let result = Mutex<CaptureResult?>(nil)
+
+    init(processor: PaymentProcessor, receiptId: Bytes32) {
+        self.processor = processor
+        self.receiptId = receiptId
+    }
+
+    var captured: CaptureResult? { result.withLock { $0 } }
+
+    func capture(_ usage: ReportedUsage) async throws -> CaptureResult {
+        let outcome = try await processor.capture(receiptId, usage: usage)
+        result.withLock { $0 = outcome }
+        return outcome
+    }
 }
 
 /// A request context that carries payment state: conform your context to embed `PBStreamMiddleware`.
@@ -41,18 +85,32 @@ public struct GatewayRequestContext: PaymentRequestContext, RemoteAddressRequest
     public var maxUploadSize: Int { 1 << 20 }
 }
 
-/// The route a request maps to: its service and price (nil for a free path).
+/// The route a request maps to: its service and how it is priced (neither a price nor a plan: a free path).
 public struct PricedRoute: Sendable, Hashable {
     public let service: ServiceRecord
     public let priceBaseUnits: UInt128?
     /// Names the rule that made the price, for receipts and invoices (e.g. `route:POST /v1/chat`).
     public let rule: String
+    /// The route's plan (a simple price is a per-call plan); nil for a free path.
+    public let plan: RoutePricePlan?
+    /// The oracle overrides whose scope covers this route.
+    public let overrides: [RateOverride]
+    /// The request's path segments matched by the route's `*` wildcards, in order (for per-dimension prices).
+    public let wildcardValues: [String]
 
-    public init(service: ServiceRecord, priceBaseUnits: UInt128?, rule: String) {
+    public init(
+        service: ServiceRecord, priceBaseUnits: UInt128?, rule: String, plan: RoutePricePlan? = nil,
+        overrides: [RateOverride] = [], wildcardValues: [String] = []
+    ) {
         self.service = service
         self.priceBaseUnits = priceBaseUnits
         self.rule = rule
+        self.plan = plan
+        self.overrides = overrides
+        self.wildcardValues = wildcardValues
     }
+
+    public var isFree: Bool { priceBaseUnits == nil && plan == nil }
 }
 
 /// Maps a request to its service and price.

@@ -51,7 +51,10 @@ public struct GatewayApplication: Sendable {
     /// The gateway's own API: management, facilitator and metrics.
     public func makeOwnRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
-        ManagementAPI(processor: processor, onServicesChanged: { [catalog] in try await catalog.reload() }).register(on: router)
+        ManagementAPI(
+            processor: processor, onServicesChanged: { [catalog] in try await catalog.reload() },
+            onRatesChanged: { [catalog] in try await catalog.reloadRates() }, metrics: metrics
+        ).register(on: router)
         FacilitatorAPI(processor: processor, pricing: catalog).register(on: router)
         router.get("/metrics") { _, _ in
             Response(
@@ -95,6 +98,7 @@ public struct GatewayApplication: Sendable {
         return Application(
             responder: makeResponder(publicBaseURL: "http://\(address)"),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "pb-stream"),
+            services: [HoldSweeper(processor: processor, metrics: metrics, logger: logger)],
             logger: logger)
     }
 }

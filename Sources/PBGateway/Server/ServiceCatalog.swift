@@ -1,25 +1,110 @@
+import Logging
+import PBCore
+import PBGuard
+import PBPricing
 import PBStore
 import Synchronization
 
-/// The services and prices in force, matched per request without touching the store: reloaded when the
-/// configuration is applied and whenever a service changes through the management API.
+/// The services, their route plans and the oracle's rates in force, matched per request without touching the
+/// store: reloaded when the configuration is applied and whenever a service or a rate changes through the API.
 public final class ServiceCatalog: RoutePricing, Sendable {
-    private let store: any GatewayStore
-    private let matcher = Mutex(RouteMatcher(services: []))
-
-    public init(store: any GatewayStore) {
-        self.store = store
+    private struct State: Sendable {
+        var matcher = RouteMatcher(services: [])
+        /// Built plans by service id and route.
+        var plans: [String: [RouteRecord: RoutePricePlan]] = [:]
+        /// Pushed rates by service id.
+        var oracles: [String: RateOracle] = [:]
     }
 
+    private let store: any GatewayStore
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    public init(store: any GatewayStore, logger: Logger = Logger(label: "pb.catalog")) {
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Reloads services, plans and rates.
     public func reload() async throws {
         let services = try await store.services()
-        matcher.withLock { $0 = RouteMatcher(services: services) }
+        let rates = try await store.rates(serviceId: nil)
+        var plans: [String: [RouteRecord: RoutePricePlan]] = [:]
+        for service in services {
+            for route in service.routes {
+                guard let config = Self.plan(of: route, decimals: service.assetDecimals) else { continue }
+                do {
+                    plans[service.id, default: [:]][route] = try RoutePricePlan(
+                        route: service.routeName(route), config: config, decimals: service.assetDecimals)
+                } catch {
+                    // Plans are validated when configured; a stored one that no longer builds leaves its route
+                    // unpayable (500) rather than free.
+                    logger.error("route plan does not build", metadata: ["service": "\(service.id)", "error": "\(error)"])
+                }
+            }
+        }
+        let oracles = Self.oracles(rates, services: services)
+        state.withLock { state in
+            state.matcher = RouteMatcher(services: services)
+            state.plans = plans
+            state.oracles = oracles
+        }
+    }
+
+    /// Reloads only the oracle's rates (after a push or a withdrawal).
+    public func reloadRates() async throws {
+        let services = try await store.services()
+        let oracles = Self.oracles(try await store.rates(serviceId: nil), services: services)
+        state.withLock { $0.oracles = oracles }
     }
 
     public func route(method: String, path: String) async throws -> PricedRoute? {
-        guard let match = matcher.withLock({ $0 }).match(method: method, target: path) else { return nil }
+        let (matcher, plans, oracles) = state.withLock { ($0.matcher, $0.plans, $0.oracles) }
+        guard let match = matcher.match(method: method, target: path) else { return nil }
+        let service = match.service
+        let rule = "route:\(match.route.method) \(service.pathPrefix == "/" ? "" : service.pathPrefix)\(match.routePath)"
+        guard !match.route.isFree else { return PricedRoute(service: service, priceBaseUnits: nil, rule: rule) }
+        guard let plan = plans[service.id]?[match.route] else {
+            throw GatewayError(.internalServerError, code: "route_unpriceable", message: "the route's price plan is invalid")
+        }
+        let routePattern = RouteMatcher.segments(of: match.route.path)
+        let requested = RouteMatcher.segments(of: match.routePath)
+        let wildcards = zip(routePattern, requested).filter { $0.0 == "*" }.map { String($0.1) }
         return PricedRoute(
-            service: match.service, priceBaseUnits: match.priceBaseUnits,
-            rule: "route:\(match.route.method) \(match.service.pathPrefix == "/" ? "" : match.service.pathPrefix)\(match.routePath)")
+            service: service, priceBaseUnits: match.priceBaseUnits, rule: rule, plan: plan,
+            overrides: oracles[service.id]?.overrides(forService: service.id, route: plan.route) ?? [],
+            wildcardValues: wildcards)
+    }
+
+    /// A route's plan config: its `pricing`, or a per-call plan at its simple price.
+    static func plan(of route: RouteRecord, decimals: Int) -> RoutePlan? {
+        if let pricing = route.pricing { return pricing }
+        guard let price = route.priceBaseUnits, let amount = try? Amount(baseUnits: price, decimals: decimals) else {
+            return nil
+        }
+        return RoutePlan.perCall(rate: amount.decimalString, decimals: decimals)
+    }
+
+    private static func oracles(_ rates: [RateRecord], services: [ServiceRecord]) -> [String: RateOracle] {
+        let decimals = Dictionary(services.map { ($0.id, $0.assetDecimals) }, uniquingKeysWith: { first, _ in first })
+        var oracles: [String: RateOracle] = [:]
+        for rate in rates {
+            guard let serviceDecimals = decimals[rate.serviceId],
+                let override = try? RateOverride(config: rate.override, decimals: serviceDecimals)
+            else { continue }
+            oracles[rate.serviceId, default: RateOracle()].push(override)
+        }
+        return oracles
+    }
+}
+
+extension ServiceRecord {
+    /// `METHOD /prefix/route/pattern`: how oracle rates name a route (`POST /v1/chat`, `GET /models/*`).
+    public static func routeName(method: String, pathPrefix: String, path: String) -> String {
+        "\(method) \(pathPrefix == "/" ? "" : pathPrefix)\(path)"
+    }
+
+    public func routeName(_ route: RouteRecord) -> String {
+        Self.routeName(method: route.method, pathPrefix: pathPrefix, path: route.path)
     }
 }

@@ -26,7 +26,9 @@ public struct SessionRequirementsExtra: Sendable, Hashable {
     public var unit: String
     /// The rate as a decimal string of whole tokens per unit.
     public var unitPrice: String
-    public var priceRule: String
+    /// The rule that produced the price: a name (`route:POST /v1/chat`) or, from the gateway, an object with the
+    /// route, the usage priced, the oracle overrides, the quote's instant and the breakdown (docs/PRICING.md).
+    public var priceRule: JSONValue
     public var quoteId: String
     public var quoteExpiresAt: UInt64
     public var gatewayPublicKey: PublicKey
@@ -36,7 +38,7 @@ public struct SessionRequirementsExtra: Sendable, Hashable {
 
     public init(
         tokenName: String? = nil, tokenVersion: String? = nil, domain: EIP712Domain, service: String,
-        unit: String, unitPrice: String, priceRule: String, quoteId: String, quoteExpiresAt: UInt64,
+        unit: String, unitPrice: String, priceRule: JSONValue, quoteId: String, quoteExpiresAt: UInt64,
         gatewayPublicKey: PublicKey, maxWindowCredit: UInt128, requestBinding: Bytes32? = nil,
         channel: ChannelState? = nil
     ) {
@@ -64,7 +66,7 @@ public struct SessionRequirementsExtra: Sendable, Hashable {
             ("service", .string(service)),
             ("unit", .string(unit)),
             ("unitPrice", .string(unitPrice)),
-            ("priceRule", .string(priceRule)),
+            ("priceRule", priceRule),
             ("quoteId", .string(quoteId)),
             ("quoteExpiresAt", .decimal(quoteExpiresAt)),
             ("gatewayPublicKey", .string(Hex.encode(gatewayPublicKey.compressedBytes))),
@@ -93,7 +95,10 @@ public struct SessionRequirementsExtra: Sendable, Hashable {
             service = try reader.string("service")
             unit = try reader.string("unit")
             unitPrice = try reader.string("unitPrice")
-            priceRule = try reader.string("priceRule")
+            switch extra["priceRule"] {
+            case let rule? where rule.stringValue != nil || rule.objectMembers != nil: priceRule = rule
+            default: throw SessionMessageError(path: "extra.priceRule", message: "must be a string or an object")
+            }
             quoteId = try reader.string("quoteId")
             quoteExpiresAt = try reader.unsigned("quoteExpiresAt")
             let keyText = try reader.string("gatewayPublicKey")

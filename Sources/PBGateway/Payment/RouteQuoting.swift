@@ -1,0 +1,55 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PBCore
+import PBGuard
+import PBPricing
+import PBProtocol
+import PBStore
+
+/// Quotes one request of a priced route: its dimension values from the request, the oracle's overrides, the
+/// gateway's clock and quote TTL.
+enum RouteQuoting {
+    /// The request's value of each dimension the route reads, from its header or path wildcard; absent values are
+    /// left out, so the plan's fallback price applies.
+    static func dimensions(_ route: PricedRoute, plan: RoutePricePlan, headers: HTTPFields) -> [String: String] {
+        var values: [String: String] = [:]
+        for (key, source) in plan.config.dimensions ?? [:] {
+            if let header = source.header, let name = HTTPField.Name(header), let value = headers[name] {
+                let trimmed = value.trimmingCharacters(in: .whitespaces)
+                if !trimmed.isEmpty { values[key] = trimmed }
+            } else if let wildcard = source.wildcard, wildcard >= 1, wildcard <= route.wildcardValues.count {
+                values[key] = route.wildcardValues[wildcard - 1]
+            }
+        }
+        return values
+    }
+
+    /// The quote, or a 400 naming where the dimension value comes from when the plan cannot price the request.
+    static func quote(
+        _ route: PricedRoute, plan: RoutePricePlan, headers: HTTPFields, processor: PaymentProcessor
+    ) throws -> RouteQuote {
+        let dimensions = dimensions(route, plan: plan, headers: headers)
+        do {
+            return try plan.quote(
+                dimensions: dimensions, overrides: route.overrides, now: processor.now,
+                lifetimeSeconds: Int64(processor.quoteTTLSeconds))
+        } catch where error.kind == .unpricedUnit {
+            let sources = (plan.config.dimensions ?? [:]).sorted { $0.key < $1.key }.map { key, source in
+                source.header.map { "\(key) from header \($0)" } ?? "\(key) from path segment \(source.wildcard ?? 0)"
+            }
+            throw GatewayError.badRequest("cannot price this request (\(sources.joined(separator: ", "))): \(error.message)")
+        } catch {
+            throw GatewayError(.internalServerError, code: "pricing_failed", message: error.description)
+        }
+    }
+
+    /// The 402's message: what one call costs, or what a usage-priced call holds.
+    static func describe(_ quote: RouteQuote, extra: SessionRequirementsExtra) -> String {
+        guard quote.holdSeconds != nil else {
+            return "this route costs \(extra.unitPrice) per call; pay with PAYMENT-SIGNATURE"
+        }
+        return "this route is priced per \(extra.unit) at \(extra.unitPrice); a call holds \(quote.amount) base units, "
+            + "captures the usage it reports and releases the rest; pay with PAYMENT-SIGNATURE"
+    }
+}
