@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 // PB-Stream: programmable payments for the AI era.
 // Dependencies point one way: PBCore -> PBCrypto -> PBProtocol -> (PBGuard, PBStream, Sentinel, PBRail,
-// PBProof) -> PBStore -> PBGateway -> pb; PBPricing (pure pricing) needs only PBCore. See docs/ARCHITECTURE.md.
+// PBProof) -> PBStore -> PBGateway -> pb; PBPricing (pure pricing) needs only PBCore, PBMetering (sessions and
+// balances) PBCore and PBPricing. See docs/ARCHITECTURE.md.
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -40,6 +41,8 @@ let package = Package(
         // Imported directly for header and status types; already resolved through Hummingbird.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // The metering ticker and webhook dispatcher run as Services beside the server; resolved through Hummingbird.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Money, identifiers, clocks, hex and JSON values: no dependencies at all.
@@ -61,9 +64,12 @@ let package = Package(
         // The pricing engine: units, charge models (standard, graduated, volume, package), peak windows, oracle
         // overrides and quotes, with exact breakdowns. Pure domain code: no HTTP, no SQL (docs/PRICING.md).
         .target(name: "PBPricing", dependencies: ["PBCore"], swiftSettings: strictSettings),
+        // Stream sessions and prepaid balances: accounts, the session state machine, solvency, low-balance events,
+        // depletion forecasts and statements, priced with PBPricing. Pure domain code (docs/METERING.md).
+        .target(name: "PBMetering", dependencies: ["PBCore", "PBPricing"], swiftSettings: strictSettings),
         // The gateway's storage vocabulary (grants, channels, payments, services, API keys) and the GatewayStore
         // protocol that every adapter implements. No SQL here.
-        .target(name: "PBStore", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
+        .target(name: "PBStore", dependencies: ["PBProtocol", "PBMetering"], swiftSettings: strictSettings),
         // Debian's libsqlite3-dev (3.40): the embedded database of the default gateway store.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // GatewayStore over one SQLite file (WAL), the embedded default.
@@ -80,6 +86,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + httpClientDependencies,
             swiftSettings: strictSettings
         ),
@@ -92,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "PBCLI",
             dependencies: [
-                "PBProtocol", "PBGateway", "PBClient", "PBStoreSQLite",
+                "PBProtocol", "PBGateway", "PBClient", "PBStoreSQLite", "PBMetering",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -100,7 +107,7 @@ let package = Package(
         // Release-mode benchmark executable: `swift run -c release pb-benchmarks`.
         .executableTarget(
             name: "pb-benchmarks",
-            dependencies: ["PBCrypto", "PBProtocol", "PBPricing", "CSecp256k1"],
+            dependencies: ["PBCrypto", "PBProtocol", "PBPricing", "PBMetering", "PBStoreSQLite", "CSecp256k1"],
             path: "Benchmarks/PBBenchmarks",
             swiftSettings: strictSettings
         ),
@@ -121,11 +128,13 @@ let package = Package(
             dependencies: ["PBPricing", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "PBMeteringTests", dependencies: ["PBMetering"], swiftSettings: strictSettings),
         .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
         // The checks every GatewayStore adapter must pass, as plain functions each adapter's tests call.
         .target(
-            name: "PBStoreTestSuite", dependencies: ["PBStore", "PBProtocol", "PBCrypto"], path: "Tests/PBStoreTestSuite",
+            name: "PBStoreTestSuite", dependencies: ["PBStore", "PBProtocol", "PBCrypto", "PBMetering", "PBPricing"],
+            path: "Tests/PBStoreTestSuite",
             swiftSettings: strictSettings
         ),
         .testTarget(
