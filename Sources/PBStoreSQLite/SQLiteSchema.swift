@@ -84,11 +84,13 @@ enum SQLiteSchema {
             body BLOB NOT NULL,
             created_at_ms INTEGER NOT NULL
         ) STRICT;
-        """
+        """,
+        // 2: prepaid accounts, stream sessions, usage events, the account ledger and merchant events.
+        SQLiteMeteringSchema.migration,
     ]
 
     /// Digits only, without a leading zero unless the amount is 0.
-    private static func canonicalAmount(_ column: String) -> String {
+    static func canonicalAmount(_ column: String) -> String {
         "\(column) <> '' AND \(column) NOT GLOB '*[^0-9]*' AND (\(column) = '0' OR \(column) NOT GLOB '0*')"
     }
 
