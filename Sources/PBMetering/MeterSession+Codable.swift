@@ -81,7 +81,7 @@ extension StatementLine: Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
+        try self.init(
             unit: try container.decode(String.self, forKey: .unit), kind: try container.decode(String.self, forKey: .kind),
             dimension: try container.decodeIfPresent(String.self, forKey: .dimension),
             rate: try container.decodeIfPresent(String.self, forKey: .rate),

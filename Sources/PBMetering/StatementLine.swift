@@ -6,31 +6,32 @@ import PBPricing
 /// window has two lines, whatever number of intervals it was charged in, and the lines' exact amounts add up to
 /// the session's exact total.
 public struct StatementLine: Hashable, Sendable {
-    /// What makes two charge lines the same rule.
+    /// What makes two charge lines the same rule: the line's own values, compared without formatting any of them
+    /// (formatting rates as text on every merge cost most of an event's recording time).
     struct Key: Hashable {
-        let unit: String
-        let kind: String
-        let dimension: String?
-        let rate: String?
-        let multiplier: String
+        let unit: PricingUnit
+        let kind: ChargeLine.Kind
+        let dimension: DimensionValue?
+        let rate: Rate?
+        let multiplier: Multiplier
         let tier: Int?
         let peakWindow: String?
         let overrideId: String?
 
         init(_ line: ChargeLine) {
-            unit = line.unit.name
-            kind = line.kind.rawValue
-            dimension = line.dimension.map { "\($0.key)=\($0.value)" }
-            rate = line.rate?.decimalString
-            multiplier = line.multiplier.decimalString
+            unit = line.unit
+            kind = line.kind
+            dimension = line.dimension
+            rate = line.rate
+            multiplier = line.multiplier
             tier = line.tier
             peakWindow = line.peakWindow
             overrideId = line.overrideId
         }
 
         init(
-            unit: String, kind: String, dimension: String?, rate: String?, multiplier: String, tier: Int?,
-            peakWindow: String?, overrideId: String?
+            unit: PricingUnit, kind: ChargeLine.Kind, dimension: DimensionValue?, rate: Rate?, multiplier: Multiplier,
+            tier: Int?, peakWindow: String?, overrideId: String?
         ) {
             self.unit = unit
             self.kind = kind
@@ -50,13 +51,13 @@ public struct StatementLine: Hashable, Sendable {
     public private(set) var meteredQuantity: UInt64
     public private(set) var exactAmount: ExactAmount
 
-    public var unit: String { key.unit }
-    public var kind: String { key.kind }
+    public var unit: String { key.unit.name }
+    public var kind: String { key.kind.rawValue }
     /// `gpu=H100` for a per-dimension price.
-    public var dimension: String? { key.dimension }
+    public var dimension: String? { key.dimension?.description }
     /// Decimal per configured unit; nil for a minimum line.
-    public var rate: String? { key.rate }
-    public var multiplier: String { key.multiplier }
+    public var rate: String? { key.rate?.decimalString }
+    public var multiplier: String { key.multiplier.decimalString }
     public var tier: Int? { key.tier }
     public var peakWindow: String? { key.peakWindow }
     public var overrideId: String? { key.overrideId }
@@ -68,14 +69,25 @@ public struct StatementLine: Hashable, Sendable {
         exactAmount = line.exactAmount
     }
 
-    /// Every field as stored.
+    /// Every field as stored (the strings as the accessors write them); throws for a value no line could have.
     public init(
         unit: String, kind: String, dimension: String?, rate: String?, multiplier: String, tier: Int?,
         peakWindow: String?, overrideId: String?, quantity: UInt64, meteredQuantity: UInt64, exactAmount: ExactAmount
-    ) {
-        key = Key(
-            unit: unit, kind: kind, dimension: dimension, rate: rate, multiplier: multiplier, tier: tier,
-            peakWindow: peakWindow, overrideId: overrideId)
+    ) throws(MeteringError) {
+        guard let lineKind = ChargeLine.Kind(rawValue: kind) else { throw .invalid("kind", "'\(kind)' is not a line kind") }
+        let pair = dimension?.split(separator: "=", maxSplits: 1).map(String.init)
+        if let pair, pair.count != 2 { throw .invalid("dimension", "'\(dimension ?? "")' is not key=value") }
+        var parsedRate: Rate?
+        if let rate {
+            do { parsedRate = try Rate(parsing: rate, decimals: exactAmount.decimals) } catch { throw .invalid("rate", "\(error)") }
+        }
+        do throws(PricingError) {
+            key = Key(
+                unit: try PricingUnit(name: unit), kind: lineKind,
+                dimension: try pair.map { (pair) throws(PricingError) in try DimensionValue(key: pair[0], value: pair[1]) },
+                rate: parsedRate, multiplier: try Multiplier(parsing: multiplier), tier: tier, peakWindow: peakWindow,
+                overrideId: overrideId)
+        } catch { throw .invalid("statement line", error.description) }
         self.quantity = quantity
         self.meteredQuantity = meteredQuantity
         self.exactAmount = exactAmount
