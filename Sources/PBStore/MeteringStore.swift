@@ -4,9 +4,8 @@ import PBMetering
 /// A top-up as the store answers it: the credit, the account after it, and whether it was a replay of an earlier
 /// top-up with the same id (then nothing changed).
 ///
-/// A class, not a struct: while this result was a struct (two structs holding `UInt128`s) returned by an async
-/// function, the debug test process crashed some milliseconds later in an unrelated task (Swift 6.3.1, Linux),
-/// reproducibly; as a class it does not. Compare the captured-`UInt128` crash in SQLiteChargeBatcher's history.
+/// A class: it is handed across async calls (store, meter, API) as one reference rather than two large structs of
+/// `UInt128`s.
 public final class TopUpResult: Sendable {
     public let topUp: TopUp
     public let account: Account

@@ -8,7 +8,7 @@ import PBStore
 typealias SQLiteMeteringBatcher = SQLiteWriteBatcher
 
 /// A session update carried by reference through the writer's type-erased queue (one pointer instead of a large
-/// boxed struct of `UInt128`s; see `TopUpResult` for why large async results are kept behind references here).
+/// boxed struct of `UInt128`s).
 final class SQLiteMeteringOutcome: Sendable {
     let update: SessionUpdate?
     init(_ update: SessionUpdate?) { self.update = update }
