@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 // PB-Stream: programmable payments for the AI era.
 // Dependencies point one way: PBCore -> PBCrypto -> PBProtocol -> (PBGuard, PBStream, Sentinel, PBRail,
-// PBProof) -> PBStore -> PBGateway -> pb; PBPricing (pure pricing) needs only PBCore. See docs/ARCHITECTURE.md.
+// PBProof) -> PBStore -> PBGateway -> pb; PBPricing (pure pricing) needs only PBCore, PBMetering (sessions and
+// balances) PBCore and PBPricing. See docs/ARCHITECTURE.md.
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -40,9 +41,9 @@ let package = Package(
         // Imported directly for header and status types; already resolved through Hummingbird.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
-        // The gateway's background hold sweep runs as a Service in the server's ServiceGroup (resolved through
-        // Hummingbird already).
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        // The gateway's background services (hold sweep, metering ticker, webhook dispatcher) run beside the
+        // server in its ServiceGroup; resolved through Hummingbird already.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Money, identifiers, clocks, hex and JSON values: no dependencies at all.
@@ -64,10 +65,13 @@ let package = Package(
         // The pricing engine: units, charge models (standard, graduated, volume, package), peak windows, oracle
         // overrides and quotes, with exact breakdowns. Pure domain code: no HTTP, no SQL (docs/PRICING.md).
         .target(name: "PBPricing", dependencies: ["PBCore"], swiftSettings: strictSettings),
+        // Stream sessions and prepaid balances: accounts, the session state machine, solvency, low-balance events,
+        // depletion forecasts and statements, priced with PBPricing. Pure domain code (docs/METERING.md).
+        .target(name: "PBMetering", dependencies: ["PBCore", "PBPricing"], swiftSettings: strictSettings),
         // The gateway's storage vocabulary (grants, channels, payments, services, API keys) and the GatewayStore
         // protocol that every adapter implements. No SQL here. Route plans and holds are stored in PBPricing's
-        // config form.
-        .target(name: "PBStore", dependencies: ["PBProtocol", "PBPricing"], swiftSettings: strictSettings),
+        // config form; accounts and sessions in PBMetering's.
+        .target(name: "PBStore", dependencies: ["PBProtocol", "PBPricing", "PBMetering"], swiftSettings: strictSettings),
         // Debian's libsqlite3-dev (3.40): the embedded database of the default gateway store.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // GatewayStore over one SQLite file (WAL), the embedded default.
@@ -106,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "PBCLI",
             dependencies: [
-                "PBProtocol", "PBGateway", "PBClient", "PBStoreSQLite",
+                "PBProtocol", "PBGateway", "PBClient", "PBStoreSQLite", "PBMetering",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -114,7 +118,7 @@ let package = Package(
         // Release-mode benchmark executable: `swift run -c release pb-benchmarks`.
         .executableTarget(
             name: "pb-benchmarks",
-            dependencies: ["PBCrypto", "PBProtocol", "PBPricing", "CSecp256k1"],
+            dependencies: ["PBCrypto", "PBProtocol", "PBPricing", "PBMetering", "PBStoreSQLite", "CSecp256k1"],
             path: "Benchmarks/PBBenchmarks",
             swiftSettings: strictSettings
         ),
@@ -142,6 +146,7 @@ let package = Package(
             dependencies: ["PBLedger", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "PBMeteringTests", dependencies: ["PBMetering"], swiftSettings: strictSettings),
         .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto", "PBTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol", "PBTestSupport"], swiftSettings: strictSettings),
         // Vectors from eth-account, and a live chain: chain/pb_devchain.py started by the tests on loopback.
@@ -150,7 +155,7 @@ let package = Package(
             swiftSettings: strictSettings),
         // The checks every GatewayStore adapter must pass, as plain functions each adapter's tests call.
         .target(
-            name: "PBStoreTestSuite", dependencies: ["PBStore", "PBProtocol", "PBCrypto", "PBPricing"],
+            name: "PBStoreTestSuite", dependencies: ["PBStore", "PBProtocol", "PBCrypto", "PBMetering", "PBPricing"],
             path: "Tests/PBStoreTestSuite",
             swiftSettings: strictSettings
         ),

@@ -28,7 +28,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "pb.gateway")
         logger.logLevel = .info
-        let running = try await GatewayLauncher.prepare(configuration: configuration, logger: logger)
+        var running = try await GatewayLauncher.prepare(configuration: configuration, logger: logger)
+        do { running.application.meteringWebhook = try GatewayApplication.webhookEndpoint(environment: environment) } catch {
+            throw CommandFailure("configuration: \(error)")
+        }
         try await running.application.makeApplication(logger: logger).runService()
         try await running.shutdown()
     }
@@ -36,7 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
 
 /// Everything `pb serve` and `pb demo chatbot` set up before the server runs.
 struct GatewayLauncher {
-    let application: GatewayApplication
+    var application: GatewayApplication
     let httpClient: HTTPClient
 
     static func prepare(configuration: GatewayConfiguration, logger: Logger) async throws -> GatewayLauncher {

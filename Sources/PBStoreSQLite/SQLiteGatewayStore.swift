@@ -16,6 +16,7 @@ public final class SQLiteGatewayStore: GatewayStore, Sendable {
 
     let database: SQLiteDatabase
     let chargeBatcher: SQLiteChargeBatcher
+    let meteringBatcher: SQLiteMeteringBatcher
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations. `clock` stamps them.
     public init(path: String, clock: any WallClock = SystemWallClock()) throws {
@@ -23,6 +24,7 @@ public final class SQLiteGatewayStore: GatewayStore, Sendable {
         try SQLiteSchema.migrate(opened, at: clock.now)
         database = SQLiteDatabase(opened)
         chargeBatcher = SQLiteChargeBatcher(database: database)
+        meteringBatcher = SQLiteMeteringBatcher(database: database, label: "pb.sqlite.metering")
     }
 
     /// Opens `<dataDirectory>/pb-gateway.sqlite`, creating the directory when it does not exist.

@@ -86,6 +86,8 @@ enum SQLiteSchema {
         ) STRICT;
         """,
         pricingMigration,
+        // 3: prepaid accounts, stream sessions, usage events, the account ledger and merchant events.
+        SQLiteMeteringSchema.migration,
     ]
 
     /// Digits only, without a leading zero unless the amount is 0.

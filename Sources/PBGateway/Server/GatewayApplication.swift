@@ -17,6 +17,10 @@ public struct GatewayApplication: Sendable {
     public let catalog: ServiceCatalog
     public let metrics: GatewayMetrics
     public let proxy: UpstreamProxy
+    /// Stream sessions and prepaid accounts on the gateway's clock (docs/METERING.md).
+    public let meter: Meter
+    /// Where metering events are POSTed (`PB_WEBHOOK_URL`, `PB_WEBHOOK_SECRET`); nil keeps them listable only.
+    public var meteringWebhook: WebhookEndpoint?
 
     public init(
         configuration: GatewayConfiguration, store: any GatewayStore, gatewayKey: PrivateKey,
@@ -33,6 +37,7 @@ public struct GatewayApplication: Sendable {
         catalog = ServiceCatalog(store: store)
         metrics = GatewayMetrics()
         proxy = UpstreamProxy(httpClient: httpClient, configuration: configuration)
+        meter = Meter(store: store, clock: clock)
     }
 
     /// Stores the configured services (the file wins over earlier API edits of the same id) and loads the catalog.
@@ -45,7 +50,7 @@ public struct GatewayApplication: Sendable {
     /// (Hummingbird's trie does not backtrack from `/v1/…` literals to a catch-all, so the split is made up front.)
     public static let ownPathPrefixes = [
         "/v1/health", "/v1/grants", "/v1/payments", "/v1/services", "/v1/api-keys", "/v1/quote", "/v1/verify",
-        "/v1/settle", "/v1/supported", "/metrics",
+        "/v1/settle", "/v1/supported", "/metrics", "/v1/accounts", "/v1/meter-sessions", "/v1/metering-events",
     ]
 
     /// The gateway's own API: management, facilitator and metrics.
@@ -56,6 +61,7 @@ public struct GatewayApplication: Sendable {
             onRatesChanged: { [catalog] in try await catalog.reloadRates() }, metrics: metrics
         ).register(on: router)
         FacilitatorAPI(processor: processor, pricing: catalog).register(on: router)
+        MeteringAPI(store: store, meter: meter).register(on: router.group("/v1").add(middleware: APIKeyAuthenticator(store: store)))
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -95,10 +101,11 @@ public struct GatewayApplication: Sendable {
 
     public func makeApplication(logger: Logger) -> some ApplicationProtocol {
         let address = configuration.listen
+        // The metering ticker runs in the server's service group: started with it, stopped gracefully with it.
         return Application(
             responder: makeResponder(publicBaseURL: "http://\(address)"),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "pb-stream"),
-            services: [HoldSweeper(processor: processor, metrics: metrics, logger: logger)],
+            services: [HoldSweeper(processor: processor, metrics: metrics, logger: logger), makeMeteringService(logger: logger)],
             logger: logger)
     }
 }
