@@ -32,7 +32,7 @@ struct GPUDemoCommand: AsyncParsableCommand {
         print("enterprise tops up agent: 100 U (充值 100 U)")
         let session = try await demo.meter.startSession(
             id: "gpu-1", accountId: "agent", service: "gpu", plan: MeteringExamples.gpuPlan(),
-            timeMetering: TimeMetering(unit: .second, intervalSeconds: 60))
+            timeMetering: TimeMetering(unit: .second, intervalSeconds: 600))
         guard let account = try await demo.store.account("agent") else { throw CommandFailure("account vanished") }
         let forecast = try await demo.meter.depletionTime(of: account)
         print("session gpu-1 started at t = 0 s; predicted depletion at \(forecast.map(since) ?? "never")")

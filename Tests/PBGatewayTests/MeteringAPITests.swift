@@ -173,6 +173,24 @@ import Testing
         }
     }
 
+    @Test func webhookComesFromTheEnvironmentOnly() throws {
+        let keys = GatewayApplication.webhookEnvironmentKeys
+        #expect(try GatewayApplication.webhookEndpoint(environment: [:]) == nil)
+        let endpoint = try GatewayApplication.webhookEndpoint(
+            environment: [keys.url: "https://merchant.example/hooks", keys.secret: Self.secret])
+        #expect(endpoint?.url == "https://merchant.example/hooks")
+        #expect(endpoint?.secret == Array(Self.secret.utf8))
+        let refused: [[String: String]] = [
+            [keys.url: "https://merchant.example/hooks"],
+            [keys.secret: Self.secret],
+            [keys.url: "ftp://merchant.example", keys.secret: Self.secret],
+            [keys.url: "https://merchant.example/hooks", keys.secret: "short"],
+        ]
+        for environment in refused {
+            #expect(throws: GatewayConfigurationError.self) { try GatewayApplication.webhookEndpoint(environment: environment) }
+        }
+    }
+
     @Test func meteringServiceEndsWhenCancelled() async throws {
         let clock = ManualWallClock(Self.start)
         try await withGateway(fixture: GatewayFixture(), clock: clock) { gateway in
