@@ -61,6 +61,9 @@ let package = Package(
         // The pricing engine: units, charge models (standard, graduated, volume, package), peak windows, oracle
         // overrides and quotes, with exact breakdowns. Pure domain code: no HTTP, no SQL (docs/PRICING.md).
         .target(name: "PBPricing", dependencies: ["PBCore"], swiftSettings: strictSettings),
+        // Sentinel, the risk engine: declarative rules, per-key statistics, circuit breakers, bounded state with
+        // snapshots. Pure domain code: no HTTP, no SQL (docs/SENTINEL.md).
+        .target(name: "PBSentinel", dependencies: ["PBCore", "PBCrypto"], swiftSettings: strictSettings),
         // The gateway's storage vocabulary (grants, channels, payments, services, API keys) and the GatewayStore
         // protocol that every adapter implements. No SQL here.
         .target(name: "PBStore", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
@@ -121,6 +124,7 @@ let package = Package(
             dependencies: ["PBPricing", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "PBSentinelTests", dependencies: ["PBSentinel"], swiftSettings: strictSettings),
         .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
         // The checks every GatewayStore adapter must pass, as plain functions each adapter's tests call.
