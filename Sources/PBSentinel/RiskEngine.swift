@@ -37,8 +37,9 @@ public final class RiskEngine: Sendable {
         let payeeHash = StableHash.of(observation.payee.bytes)
         let serviceHash = StableHash.of(observation.service.utf8)
         let subject = ConditionSubject(
-            keyID: observation.keyID, owner: observation.owner, time: observation.time, payment: observation, clientIP: observation.clientIP, payeeHash: payeeHash,
-            serviceHash: serviceHash, settings: settings)
+            keyID: observation.keyID, owner: observation.owner, time: observation.time, payment: observation,
+            clientIP: observation.clientIP, payeeHash: payeeHash, serviceHash: serviceHash,
+            clientIPHash: observation.clientIP.map { StableHash.of($0.utf8) }, settings: settings)
         return keyShard(observation.keyID).mutex.withLock { keys in
             ownerShard(observation.owner).mutex.withLock { owners in
                 RiskEvaluation.run(subject, keys: &keys, owners: &owners)
@@ -50,8 +51,8 @@ public final class RiskEngine: Sendable {
     /// events are to be stored like those of `evaluate`.
     public func recordRefusal(_ refusal: RefusalObservation) -> RiskVerdict {
         let subject = ConditionSubject(
-            keyID: refusal.keyID, owner: refusal.owner, time: refusal.time, payment: nil, clientIP: refusal.clientIP, payeeHash: 0, serviceHash: 0,
-            settings: settings)
+            keyID: refusal.keyID, owner: refusal.owner, time: refusal.time, payment: nil, clientIP: refusal.clientIP,
+            payeeHash: 0, serviceHash: 0, clientIPHash: nil, settings: settings)
         return keyShard(refusal.keyID).mutex.withLock { keys in
             ownerShard(refusal.owner).mutex.withLock { owners in
                 RiskEvaluation.run(subject, keys: &keys, owners: &owners)

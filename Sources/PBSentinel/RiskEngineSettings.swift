@@ -20,10 +20,19 @@ public struct RiskEngineSettings: Sendable, Hashable, Codable {
     /// Distinct payees, and services, remembered per key for `newPayee` and `newService`.
     public var rememberedPayeeCount = 16
     public var rememberedServiceCount = 16
+    /// Client IPs remembered per key for `newClientIP`.
+    public var rememberedClientIPCount = 8
     /// The smallest deviation a z-score divides by, in natural-log units: 0.25 means a change under ~28% never looks
     /// like more than one deviation, however regular the key has been.
     public var amountScaleFloor = 0.25
     public var interArrivalScaleFloor = 0.25
+    /// Learning gate: an allowed payment whose mean with the `learningSampleCount - 1` before it is more than
+    /// `learningGateZScore` robust deviations out (amounts above, gaps below) is not learned into the baselines, once
+    /// they hold `learningGateMinimumHistory` values, for at most `maximumSkippedLearning` payments in a row.
+    public var learningGateZScore = 4.5
+    public var learningSampleCount = 8
+    public var learningGateMinimumHistory = 20
+    public var maximumSkippedLearning = 64
 
     public init() {}
 
@@ -31,6 +40,7 @@ public struct RiskEngineSettings: Sendable, Hashable, Codable {
         precondition(maximumKeys > 0 && maximumOwners > 0 && shardCount > 0, "Sentinel needs room for keys and owners")
         precondition(rollingAmountCount > 0 && (3...128).contains(robustWindowCount), "Sentinel windows out of range")
         precondition(amountScaleFloor > 0 && interArrivalScaleFloor > 0, "scale floors must be positive")
+        precondition((1...RecentValues.capacity).contains(learningSampleCount), "learning sample of 1 to 16 values")
         return self
     }
 }

@@ -92,7 +92,9 @@ enum RiskEvaluation {
         let allowed = strongest == nil
         key.activity.add(at: time, spend: allowed ? payment.amount : 0)
         owner.activity.add(at: time, spend: allowed ? payment.amount : 0)
-        if allowed { key.learn(from: payment, payeeHash: subject.payeeHash, serviceHash: subject.serviceHash) }
+        if allowed {
+            key.learn(from: payment, hashes: subject)
+        }
         return strongest
     }
 }

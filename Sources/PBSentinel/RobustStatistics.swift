@@ -40,19 +40,6 @@ public struct RobustStatistics: Sendable, Hashable, Codable {
         sorted.insert(value, at: Self.lowerBound(of: value, in: sorted))
     }
 
-    /// The sum of the `count` most recently added values (fewer when fewer are held): with the value being judged,
-    /// the sample whose mean a "recent" z-score tests.
-    public func sumOfLatest(_ count: Int) -> (sum: Double, count: Int) {
-        let taken = min(count, ring.count)
-        var sum = 0.0
-        for back in 0..<taken {
-            // The newest value sits just before `oldestIndex` once the ring is full, at the end before that.
-            let index = ring.count < capacity ? ring.count - 1 - back : (oldestIndex - 1 - back + 2 * capacity) % capacity
-            sum += ring[index]
-        }
-        return (sum, taken)
-    }
-
     public var median: Double {
         guard !sorted.isEmpty else { return 0 }
         let middle = sorted.count / 2
@@ -88,6 +75,12 @@ public struct RobustStatistics: Sendable, Hashable, Codable {
     /// the same price has a MAD of 0, and a cent more must not look infinitely unusual).
     public func zScore(_ value: Double, scaleFloor: Double) -> Double {
         (value - median) / max(Self.normalConsistency * medianAbsoluteDeviation, scaleFloor)
+    }
+
+    /// The z-score of the mean of `earlier` values and `value`, scaled by sqrt(n) as for a sample mean.
+    func zScore(ofMean earlier: (sum: Double, count: Int), plus value: Double, scaleFloor: Double) -> Double {
+        let count = Double(earlier.count + 1)
+        return zScore((earlier.sum + value) / count, scaleFloor: scaleFloor) * count.squareRoot()
     }
 
     private static func lowerBound(of value: Double, in values: [Double]) -> Int {

@@ -29,6 +29,11 @@ extension RuleCondition {
                 scope: try scope(spend.scope), window: try window(spend.window, field: "window"),
                 above: try field("above") { try Amount(parsing: spend.above, decimals: decimals).baseUnits })
         }
+        if let share = config.spendOfLimit {
+            let value = try millionths(share.above, field: "above")
+            guard value <= 1_000_000 else { throw SentinelError.invalid("above", "'\(share.above)' is above 1") }
+            return .spendOfLimit(window: try window(share.window, field: "window"), millionths: value)
+        }
         if let baseline = config.callsVsBaseline ?? config.spendVsBaseline {
             let window = try window(baseline.window, field: "window")
             let longer = try Self.window(baseline.baseline, field: "baseline")
@@ -51,6 +56,13 @@ extension RuleCondition {
         }
         if let novelty = config.newService {
             return .newService(minimumHistory: try history(novelty.minimumHistory, default: 20, minimum: 0))
+        }
+        if let novelty = config.newClientIP {
+            let seen = novelty.seenFewerThan ?? 1
+            guard (1...1_000).contains(seen) else {
+                throw SentinelError.invalid("seenFewerThan", "\(seen) is outside 1...1000")
+            }
+            return .newClientIP(minimumHistory: try history(novelty.minimumHistory, default: 20, minimum: 0), seenFewerThan: seen)
         }
         if let range = config.timeOfDay {
             return .timeOfDay(try TimeOfDayRange(from: range.from, to: range.to, timeZone: range.timeZone ?? "UTC"))
@@ -98,6 +110,8 @@ extension RuleCondition {
         case .spend(let scope, let window, let above):
             return RuleConditionConfig(
                 spend: SpendWindowConfig(window: window.description, above: amount(above), scope: scope.rawValue))
+        case .spendOfLimit(let window, let share):
+            return RuleConditionConfig(spendOfLimit: LimitFractionConfig(window: window.description, above: decimal(share)))
         case .callsVsBaseline(let scope, let window, let baseline, let multiple):
             return RuleConditionConfig(
                 callsVsBaseline: BaselineConfig(
@@ -110,6 +124,8 @@ extension RuleCondition {
             return RuleConditionConfig(remainingFraction: FractionConfig(below: decimal(fraction)))
         case .newPayee(let history): return RuleConditionConfig(newPayee: NoveltyConfig(minimumHistory: history))
         case .newService(let history): return RuleConditionConfig(newService: NoveltyConfig(minimumHistory: history))
+        case .newClientIP(let history, let seen):
+            return RuleConditionConfig(newClientIP: ClientIPNoveltyConfig(minimumHistory: history, seenFewerThan: seen))
         case .timeOfDay(let range):
             return RuleConditionConfig(
                 timeOfDay: TimeOfDayConfig(from: range.fromText, to: range.toText, timeZone: range.timeZoneIdentifier))
@@ -209,9 +225,10 @@ extension RuleConditionConfig {
     var presentKinds: [String] {
         let kinds: [(String, Bool)] = [
             ("amount", amount != nil), ("amountVsAverage", amountVsAverage != nil), ("calls", calls != nil),
-            ("spend", spend != nil), ("callsVsBaseline", callsVsBaseline != nil),
+            ("spend", spend != nil), ("spendOfLimit", spendOfLimit != nil), ("callsVsBaseline", callsVsBaseline != nil),
             ("spendVsBaseline", spendVsBaseline != nil), ("remainingFraction", remainingFraction != nil),
-            ("newPayee", newPayee != nil), ("newService", newService != nil), ("timeOfDay", timeOfDay != nil),
+            ("newPayee", newPayee != nil), ("newService", newService != nil),
+            ("newClientIP", newClientIP != nil), ("timeOfDay", timeOfDay != nil),
             ("clientIP", clientIP != nil), ("amountZScore", amountZScore != nil),
             ("interArrivalZScore", interArrivalZScore != nil), ("refusals", refusals != nil),
         ]

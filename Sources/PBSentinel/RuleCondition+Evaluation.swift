@@ -12,6 +12,8 @@ struct ConditionSubject {
     let clientIP: String?
     let payeeHash: UInt64
     let serviceHash: UInt64
+    /// Nil when the client IP is unknown.
+    let clientIPHash: UInt64?
     let settings: RiskEngineSettings
 }
 
@@ -37,6 +39,9 @@ extension RuleCondition {
         case .spend(let scope, let window, let above):
             let spent = activity(scope, key, owner).sum(over: window, at: subject.time).spend
             return spent.addingReportingOverflow(payment.amount).overflow || spent + payment.amount > above
+        case .spendOfLimit(let window, let share):
+            let spent = key.activity.sum(over: window, at: subject.time).spend &+ payment.amount
+            return ExactComparison.isGreater(spent, times: 1_000_000, than: share, times: payment.totalLimit)
         case .callsVsBaseline(let scope, let window, let baseline, let multiple):
             guard hasHistory(scope, key, owner, covering: baseline, at: subject.time) else { return false }
             let windows = activity(scope, key, owner)
@@ -57,6 +62,9 @@ extension RuleCondition {
             return key.paymentCount >= minimumHistory && !key.payees.contains(subject.payeeHash)
         case .newService(let minimumHistory):
             return key.paymentCount >= minimumHistory && !key.services.contains(subject.serviceHash)
+        case .newClientIP(let minimumHistory, let seenFewerThan):
+            guard let hash = subject.clientIPHash else { return false }
+            return key.paymentCount >= minimumHistory && key.clientIPs.count(of: hash) < seenFewerThan
         case .amountZScore(let above, _, _, _):
             guard let score = amountScore(payment, key: key, settings: subject.settings) else { return false }
             return score > above
@@ -81,6 +89,9 @@ extension RuleCondition {
         case .spend(let scope, let window, let above):
             let spent = activity(scope, key, owner).sum(over: window, at: time).spend &+ (subject.payment?.amount ?? 0)
             return "\(scope.rawValue) spend in \(window): \(spent) > \(above)"
+        case .spendOfLimit(let window, let share):
+            let spent = key.activity.sum(over: window, at: time).spend &+ (subject.payment?.amount ?? 0)
+            return "key spend in \(window): \(spent) of the limit \(subject.payment?.totalLimit ?? 0) is above \(Self.decimal(share))"
         case .callsVsBaseline(let scope, let window, let baseline, let multiple):
             let windows = activity(scope, key, owner)
             return "\(scope.rawValue) calls: \(windows.sum(over: window, at: time).calls + 1) in \(window) vs "
@@ -94,6 +105,7 @@ extension RuleCondition {
                 + "is below \(Self.decimal(millionths))"
         case .newPayee: return "first payment to this payee"
         case .newService: return "first payment for this service"
+        case .newClientIP: return "first payment from client IP \(subject.clientIP ?? "unknown")"
         case .timeOfDay(let range): return "time of day within \(range.fromText)-\(range.toText) \(range.timeZoneIdentifier)"
         case .clientIP(let match):
             return "client IP \(subject.clientIP ?? "unknown") \(match.negated ? "outside" : "inside") the listed ranges"
@@ -135,8 +147,8 @@ extension RuleCondition {
     func amountScore(_ payment: PaymentObservation, key: KeyRiskState, settings: RiskEngineSettings) -> Double? {
         guard case .amountZScore(_, let estimator, let minimumHistory, let recent) = self else { return nil }
         return Self.zScore(
-            of: PaymentObservation.logarithm(of: payment.amount), welford: key.amountWelford, robust: key.amountRobust,
-            estimator: estimator, minimumHistory: minimumHistory, recent: recent, floor: settings.amountScaleFloor)
+            of: PaymentObservation.logarithm(of: payment.amount), series: key.amounts, count: recent, estimator: estimator,
+            minimumHistory: minimumHistory, floor: settings.amountScaleFloor)
     }
 
     /// The inter-arrival condition's z-score for this payment; nil before the minimum history or a first payment.
@@ -145,24 +157,24 @@ extension RuleCondition {
             let previous = key.lastPaymentTime
         else { return nil }
         return Self.zScore(
-            of: PaymentObservation.logarithmOfGap(from: previous, to: payment.time), welford: key.gapWelford,
-            robust: key.gapRobust, estimator: estimator, minimumHistory: minimumHistory, recent: recent,
-            floor: settings.interArrivalScaleFloor)
+            of: PaymentObservation.logarithmOfGap(from: previous, to: payment.time), series: key.gaps, count: recent,
+            estimator: estimator, minimumHistory: minimumHistory, floor: settings.interArrivalScaleFloor)
     }
 
-    /// z of the mean of `value` and the `recent - 1` values before it (taken from the robust window's arrival order,
-    /// whichever estimator supplies the centre and scale): (mean - centre) * sqrt(n) / scale.
+    /// z of the mean of `value` and the `count - 1` allowed values before it, against the estimator's centre and
+    /// scale: (mean - centre) * sqrt(n) / scale.
     static func zScore(
-        of value: Double, welford: WelfordStatistics, robust: RobustStatistics, estimator: Estimator,
-        minimumHistory: Int, recent: Int, floor: Double
+        of value: Double, series: LearnedSeries, count: Int, estimator: Estimator, minimumHistory: Int, floor: Double
     ) -> Double? {
-        let history = estimator == .welford ? welford.count : robust.totalCount
-        guard history >= minimumHistory else { return nil }
-        let earlier = robust.sumOfLatest(recent - 1)
-        let count = Double(earlier.count + 1)
-        let mean = (earlier.sum + value) / count
-        let score = estimator == .welford ? welford.zScore(mean, scaleFloor: floor) : robust.zScore(mean, scaleFloor: floor)
-        return score * count.squareRoot()
+        let earlier = series.recent.sumOfLatest(count - 1)
+        switch estimator {
+        case .welford:
+            guard series.welford.count >= minimumHistory else { return nil }
+            return series.welford.zScore(ofMean: earlier, plus: value, scaleFloor: floor)
+        case .robust:
+            guard series.robust.totalCount >= minimumHistory else { return nil }
+            return series.robust.zScore(ofMean: earlier, plus: value, scaleFloor: floor)
+        }
     }
 
     private static func decimal(_ millionths: UInt128) -> String {

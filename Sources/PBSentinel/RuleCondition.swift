@@ -13,6 +13,9 @@ public enum RuleCondition: Sendable, Hashable {
     case calls(scope: RuleScope, window: RuleWindow, above: UInt64)
     /// More than `above` base units spent (this payment included) in the sliding `window`.
     case spend(scope: RuleScope, window: RuleWindow, above: UInt128)
+    /// The key's spend in `window` (this payment included) is above `millionths / 10^6` of the grant's total limit:
+    /// the budget's burn rate, which needs no history (a key a day old is judged like one a year old).
+    case spendOfLimit(window: RuleWindow, millionths: UInt128)
     /// Calls in `window` (this one included), as a rate, above `multipleMillionths / 10^6` times the rate over the
     /// longer `baseline` window; only judged once the key or owner has been seen for the whole baseline.
     case callsVsBaseline(scope: RuleScope, window: RuleWindow, baseline: RuleWindow, multipleMillionths: UInt128)
@@ -25,6 +28,11 @@ public enum RuleCondition: Sendable, Hashable {
     case newPayee(minimumHistory: Int)
     /// The same for the service id.
     case newService(minimumHistory: Int)
+    /// The key has made fewer than `seenFewerThan` allowed payments from this client IP (among the last
+    /// `RiskEngineSettings.rememberedClientIPCount` addresses), after at least `minimumHistory` payments; a payment
+    /// without a known IP never matches. A stolen key is usually used from somewhere else, and an address stays
+    /// "new" for its first few payments so that a drain from it is still judged as coming from a new place.
+    case newClientIP(minimumHistory: Int, seenFewerThan: Int)
     /// The payment happens inside a local time-of-day range.
     case timeOfDay(TimeOfDayRange)
     /// The client IP is (or is not) inside one of the ranges; a payment without a known IP never matches.

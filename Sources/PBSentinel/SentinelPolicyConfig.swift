@@ -60,11 +60,13 @@ public struct RuleConditionConfig: Codable, Hashable, Sendable {
     public var amountVsAverage: MultipleConfig?
     public var calls: CountWindowConfig?
     public var spend: SpendWindowConfig?
+    public var spendOfLimit: LimitFractionConfig?
     public var callsVsBaseline: BaselineConfig?
     public var spendVsBaseline: BaselineConfig?
     public var remainingFraction: FractionConfig?
     public var newPayee: NoveltyConfig?
     public var newService: NoveltyConfig?
+    public var newClientIP: ClientIPNoveltyConfig?
     public var timeOfDay: TimeOfDayConfig?
     public var clientIP: ClientIPConfig?
     public var amountZScore: ZScoreConfig?
@@ -73,20 +75,22 @@ public struct RuleConditionConfig: Codable, Hashable, Sendable {
 
     public init(
         amount: AmountThresholdConfig? = nil, amountVsAverage: MultipleConfig? = nil, calls: CountWindowConfig? = nil,
-        spend: SpendWindowConfig? = nil, callsVsBaseline: BaselineConfig? = nil, spendVsBaseline: BaselineConfig? = nil,
+        spend: SpendWindowConfig? = nil, spendOfLimit: LimitFractionConfig? = nil, callsVsBaseline: BaselineConfig? = nil, spendVsBaseline: BaselineConfig? = nil,
         remainingFraction: FractionConfig? = nil, newPayee: NoveltyConfig? = nil, newService: NoveltyConfig? = nil,
-        timeOfDay: TimeOfDayConfig? = nil, clientIP: ClientIPConfig? = nil, amountZScore: ZScoreConfig? = nil,
+        newClientIP: ClientIPNoveltyConfig? = nil, timeOfDay: TimeOfDayConfig? = nil, clientIP: ClientIPConfig? = nil, amountZScore: ZScoreConfig? = nil,
         interArrivalZScore: ZScoreConfig? = nil, refusals: CountWindowConfig? = nil
     ) {
         self.amount = amount
         self.amountVsAverage = amountVsAverage
         self.calls = calls
         self.spend = spend
+        self.spendOfLimit = spendOfLimit
         self.callsVsBaseline = callsVsBaseline
         self.spendVsBaseline = spendVsBaseline
         self.remainingFraction = remainingFraction
         self.newPayee = newPayee
         self.newService = newService
+        self.newClientIP = newClientIP
         self.timeOfDay = timeOfDay
         self.clientIP = clientIP
         self.amountZScore = amountZScore
@@ -135,6 +139,16 @@ public struct SpendWindowConfig: Codable, Hashable, Sendable {
     }
 }
 
+/// `{window: "1h", above: "0.02"}`: the key's spend in the window above 2% of its grant's total limit.
+public struct LimitFractionConfig: Codable, Hashable, Sendable {
+    public var window: String
+    public var above: String
+    public init(window: String, above: String) {
+        self.window = window
+        self.above = above
+    }
+}
+
 /// `{window: "10m", baseline: "24h", above: "6", scope: owner}`: the window's rate above 6x the baseline's.
 public struct BaselineConfig: Codable, Hashable, Sendable {
     public var window: String
@@ -159,6 +173,16 @@ public struct FractionConfig: Codable, Hashable, Sendable {
 public struct NoveltyConfig: Codable, Hashable, Sendable {
     public var minimumHistory: Int?
     public init(minimumHistory: Int? = nil) { self.minimumHistory = minimumHistory }
+}
+
+/// `{minimumHistory: 20, seenFewerThan: 10}`: an address the key paid from fewer than 10 times (1 when absent).
+public struct ClientIPNoveltyConfig: Codable, Hashable, Sendable {
+    public var minimumHistory: Int?
+    public var seenFewerThan: Int?
+    public init(minimumHistory: Int? = nil, seenFewerThan: Int? = nil) {
+        self.minimumHistory = minimumHistory
+        self.seenFewerThan = seenFewerThan
+    }
 }
 
 /// `{from: "22:00", to: "06:00", timeZone: Europe/Berlin}`; UTC when the zone is absent.

@@ -41,4 +41,10 @@ public struct WelfordStatistics: Sendable, Hashable, Codable {
     public func zScore(_ value: Double, scaleFloor: Double) -> Double {
         (value - mean) / max(standardDeviation, scaleFloor)
     }
+
+    /// The z-score of the mean of `earlier` values and `value`, scaled by sqrt(n) as for a sample mean.
+    func zScore(ofMean earlier: (sum: Double, count: Int), plus value: Double, scaleFloor: Double) -> Double {
+        let count = Double(earlier.count + 1)
+        return zScore((earlier.sum + value) / count, scaleFloor: scaleFloor) * count.squareRoot()
+    }
 }

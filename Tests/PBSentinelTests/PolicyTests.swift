@@ -39,6 +39,8 @@ import Testing
         ("both in and notIn", "rules[0].when[0].clientIP", config(rule(RuleConditionConfig(clientIP: .init(inRanges: ["10.0.0.0/8"], notIn: ["10.1.0.0/16"]))))),
         ("unknown time zone", "rules[0].when[0].timeOfDay.timeZone", config(rule(RuleConditionConfig(timeOfDay: .init(from: "22:00", to: "06:00", timeZone: "Mars/Base"))))),
         ("bad time", "rules[0].when[0].timeOfDay.from", config(rule(RuleConditionConfig(timeOfDay: .init(from: "24:00", to: "06:00"))))),
+        ("seen fewer than 0", "rules[0].when[0].newClientIP.seenFewerThan", config(rule(RuleConditionConfig(newClientIP: .init(seenFewerThan: 0))))),
+        ("share above 1", "rules[0].when[0].spendOfLimit.above", config(rule(RuleConditionConfig(spendOfLimit: .init(window: "1h", above: "1.01"))))),
         ("refusals per owner", "rules[0].when[0].refusals.scope", config(rule(RuleConditionConfig(refusals: .init(window: "1m", above: 5, scope: "owner"))))),
         ("duplicate ids", "rules[1].id", SentinelPolicyConfig(rules: [rule(RuleConditionConfig(amount: .init(above: "1"))), rule(RuleConditionConfig(amount: .init(above: "2")))])),
         ("unknown breaker severity", "breaker.severe", SentinelPolicyConfig(breaker: ["severe": BreakerPolicyConfig(holdSeconds: 60)])),
@@ -58,9 +60,10 @@ import Testing
         let rules = SentinelPolicy.standard.rules
         let byID = Dictionary(uniqueKeysWithValues: rules.map { ($0.id, $0) })
         #expect(Array(rules.prefix(3).map(\.id)) == ["amount-spike", "call-burst", "low-balance"])
-        #expect(byID["amount-spike"]?.conditions == [.amountVsAverage(multipleMillionths: 10_000_000, minimumHistory: 10)])
-        #expect(byID["amount-spike"]?.action == .freeze)
+        #expect(byID["amount-spike"]?.conditions == [.amountVsAverage(multipleMillionths: 10_000_000, minimumHistory: 20)])
+        #expect(byID["amount-spike"]?.action == .alert)
         #expect(byID["call-burst"]?.conditions == [.calls(scope: .key, window: .minute, above: 100)])
+        #expect(byID["call-burst"]?.action == .freeze)
         #expect(byID["low-balance"]?.conditions == [.remainingFractionBelow(millionths: 100_000)])
         #expect(byID["low-balance"]?.action == .alert)
         // A config without rules gets the defaults; an explicit empty list means no rules at all.
@@ -68,15 +71,36 @@ import Testing
         #expect(try SentinelPolicy(config: SentinelPolicyConfig(rules: [])).rules.isEmpty)
     }
 
-    @Test func defaultAmountSpikeFreezesAboveTenTimesTheAverage() {
+    /// 20 payments of 500, 1000 and 2000 base units from one address: a wide but ordinary spread.
+    private func engineWithHistory() -> RiskEngine {
         let engine = RiskEngine()
-        let start = Fixtures.start
-        for index in 0..<10 {
-            #expect(engine.evaluate(Fixtures.payment(amount: 1_000, at: start.adding(seconds: Int64(index) * 60))).isAllowed)
+        let amounts: [UInt128] = [500, 1_000, 2_000]
+        for index in 0..<21 {
+            let payment = Fixtures.payment(amount: amounts[index % 3], at: Fixtures.start.adding(seconds: Int64(index) * 60))
+            #expect(engine.evaluate(payment).isAllowed)
         }
-        let verdict = engine.evaluate(Fixtures.payment(amount: 10_001, at: start.adding(seconds: 600)))
-        #expect(verdict.reason?.ruleID == "amount-spike")
+        return engine
+    }
+
+    @Test func defaultAmountSpikeAlertsFromAKnownAddress() {
+        // The average is 1167; 11,700 is above 10x but only 2.4 robust deviations out: an alert, not a refusal.
+        let verdict = engineWithHistory().evaluate(Fixtures.payment(amount: 11_700, at: Fixtures.start.adding(seconds: 1_300)))
+        #expect(verdict.isAllowed)
+        #expect(verdict.alerts.map(\.ruleID) == ["amount-spike"])
+    }
+
+    @Test func defaultAmountSpikeFreezesFromANewAddress() {
+        let verdict = engineWithHistory().evaluate(
+            Fixtures.payment(amount: 11_700, at: Fixtures.start.adding(seconds: 1_300), clientIP: "203.0.113.9"))
+        #expect(verdict.reason?.ruleID == "amount-spike-new-ip")
         #expect(Fixtures.isFrozen(verdict))
+        #expect(verdict.alerts.map(\.ruleID) == ["amount-spike", "amount-spike-new-ip"])
+    }
+
+    @Test func defaultAmountSpikeFreezesFarBeyondTheKeysSpread() {
+        // 200,000 is 5.2 deviations out (ln(200) / 1.02): above 5.5 only with a tighter spread, so use 10x that.
+        let verdict = engineWithHistory().evaluate(Fixtures.payment(amount: 2_000_000, at: Fixtures.start.adding(seconds: 1_300)))
+        #expect(verdict.reason?.ruleID == "amount-spike-extreme")
     }
 
     @Test func defaultCallBurstFreezesTheHundredAndFirstCallInAMinute() {
@@ -110,6 +134,8 @@ import Testing
                         RuleConditionConfig(timeOfDay: .init(from: "22:00", to: "06:30", timeZone: "Europe/Berlin")),
                         RuleConditionConfig(clientIP: .init(notIn: ["203.0.113.0/24", "2001:db8::/32"])),
                         RuleConditionConfig(newPayee: .init(minimumHistory: 5)),
+                        RuleConditionConfig(newClientIP: .init(minimumHistory: 3, seenFewerThan: 4)),
+                        RuleConditionConfig(spendOfLimit: .init(window: "2h", above: "0.05")),
                         RuleConditionConfig(spend: .init(window: "45s", above: "12.5", scope: "owner")),
                         RuleConditionConfig(interArrivalZScore: .init(below: "-4.25", estimator: "welford", minimumHistory: 12, recent: 3)),
                     ],

@@ -112,6 +112,28 @@ import Testing
         #expect(serviceEngine.evaluate(Fixtures.payment(at: start, service: "chat")).isAllowed)
     }
 
+    @Test func newClientIPStaysNewForItsFirstPayments() throws {
+        let engine = RiskEngine(policy: try Fixtures.policy([
+            RuleConditionConfig(newClientIP: ClientIPNoveltyConfig(minimumHistory: 2, seenFewerThan: 2))
+        ]))
+        #expect(engine.evaluate(Fixtures.payment(at: start, clientIP: "198.51.100.7")).isAllowed)
+        #expect(engine.evaluate(Fixtures.payment(at: start, clientIP: "198.51.100.8")).isAllowed)  // history too short
+        // Each address has one payment: both are still new, and a refused payment teaches nothing.
+        #expect(Fixtures.isBlocked(engine.evaluate(Fixtures.payment(at: start, clientIP: "198.51.100.7"))))
+        #expect(Fixtures.isBlocked(engine.evaluate(Fixtures.payment(at: start, clientIP: nil))) == false)
+        #expect(Fixtures.isBlocked(engine.evaluate(Fixtures.payment(at: start, clientIP: "198.51.100.9"))))
+    }
+
+    @Test func spendOfLimitIsTheBurnRate() throws {
+        let engine = RiskEngine(policy: try Fixtures.policy([
+            RuleConditionConfig(spendOfLimit: LimitFractionConfig(window: "1h", above: "0.02"))
+        ]))
+        // 2% of 1,000,000 is 20,000: reaching it is allowed, passing it is not.
+        #expect(engine.evaluate(Fixtures.payment(amount: 15_000, at: start, totalLimit: 1_000_000)).isAllowed)
+        #expect(engine.evaluate(Fixtures.payment(amount: 5_000, at: start.adding(seconds: 60), totalLimit: 1_000_000)).isAllowed)
+        #expect(Fixtures.isBlocked(engine.evaluate(Fixtures.payment(amount: 1, at: start.adding(seconds: 120), totalLimit: 1_000_000))))
+    }
+
     @Test(arguments: [(hour: 21, minute: 59, inside: false), (22, 0, true), (5, 59, true), (6, 0, false), (12, 0, false)])
     func timeOfDayAcrossMidnight(hour: Int, minute: Int, inside: Bool) throws {
         let engine = RiskEngine(policy: try Fixtures.policy([

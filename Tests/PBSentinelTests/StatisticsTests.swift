@@ -58,9 +58,6 @@ import Testing
         #expect(statistics.totalCount == Self.values.count)
         #expect(statistics.median == median)
         #expect(statistics.medianAbsoluteDeviation == deviations[4])
-        let latest = statistics.sumOfLatest(3)
-        #expect(latest.count == 3)
-        #expect(abs(latest.sum - Self.values.suffix(3).reduce(0, +)) < 1e-12)
     }
 
     @Test func robustZScoreIgnoresOutliersThatMoveWelford() {
