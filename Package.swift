@@ -64,6 +64,8 @@ let package = Package(
         // Sentinel, the risk engine: declarative rules, per-key statistics, circuit breakers, bounded state with
         // snapshots. Pure domain code: no HTTP, no SQL (docs/SENTINEL.md).
         .target(name: "PBSentinel", dependencies: ["PBCore", "PBCrypto"], swiftSettings: strictSettings),
+        // Sentinel's evaluation: a seeded generator of labelled traffic and the scorer behind `pb sentinel eval`.
+        .target(name: "PBSentinelEvaluation", dependencies: ["PBSentinel"], swiftSettings: strictSettings),
         // The gateway's storage vocabulary (grants, channels, payments, services, API keys) and the GatewayStore
         // protocol that every adapter implements. No SQL here.
         .target(name: "PBStore", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
@@ -95,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "PBCLI",
             dependencies: [
-                "PBProtocol", "PBGateway", "PBClient", "PBStoreSQLite",
+                "PBProtocol", "PBGateway", "PBClient", "PBStoreSQLite", "PBSentinelEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -103,7 +105,7 @@ let package = Package(
         // Release-mode benchmark executable: `swift run -c release pb-benchmarks`.
         .executableTarget(
             name: "pb-benchmarks",
-            dependencies: ["PBCrypto", "PBProtocol", "PBPricing", "CSecp256k1"],
+            dependencies: ["PBCrypto", "PBProtocol", "PBPricing", "PBSentinel", "CSecp256k1"],
             path: "Benchmarks/PBBenchmarks",
             swiftSettings: strictSettings
         ),
@@ -124,7 +126,8 @@ let package = Package(
             dependencies: ["PBPricing", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "PBSentinelTests", dependencies: ["PBSentinel"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "PBSentinelTests", dependencies: ["PBSentinel", "PBSentinelEvaluation"], swiftSettings: strictSettings),
         .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol"], swiftSettings: strictSettings),
         // The checks every GatewayStore adapter must pass, as plain functions each adapter's tests call.
