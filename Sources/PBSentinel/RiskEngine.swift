@@ -26,7 +26,7 @@ public final class RiskEngine: Sendable {
         let keysPerShard = max(1, (settings.maximumKeys + settings.shardCount - 1) / settings.shardCount)
         let ownersPerShard = max(1, (settings.maximumOwners + settings.shardCount - 1) / settings.shardCount)
         keyShards = (0..<settings.shardCount).map { _ in
-            LockedShard(KeyShard(policy: policy, states: LRUTable(capacity: keysPerShard)))
+            LockedShard(KeyShard(policy: policy.separateCopy, states: LRUTable(capacity: keysPerShard)))
         }
         ownerShards = (0..<settings.shardCount).map { _ in LockedShard(OwnerShard(states: LRUTable(capacity: ownersPerShard))) }
         if let snapshot { restore(snapshot) }
@@ -66,7 +66,10 @@ public final class RiskEngine: Sendable {
     /// Puts a new policy in force, shard by shard (a payment judged meanwhile sees the old or the new one, never a
     /// mix). Cooldowns are kept by rule id, so a rule that stays keeps its incidents.
     public func replacePolicy(_ policy: SentinelPolicy) {
-        for shard in keyShards { shard.mutex.withLock { $0.policy = policy } }
+        for shard in keyShards {
+            let copy = policy.separateCopy
+            shard.mutex.withLock { $0.policy = copy }
+        }
     }
 
     /// The breaker of a key or owner; nil when closed (or never opened).
