@@ -139,6 +139,8 @@ let windowOpen = measure("credit-window open: ECDH + HKDF", iterations: max(iter
 
 print("")
 try runPricingBenchmarks()
+print("")
+runSentinelBenchmarks()
 
 let pairs = argument("--pairs", default: 11)
 if filter != nil { exit(0) }
