@@ -55,7 +55,7 @@ public struct EvaluationReport: Sendable {
     public var meetsGoal: Bool { falsePositiveRate < 0.01 && stoppedBeforeFivePercentRate >= 0.95 }
 
     public var table: String {
-        func percent(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
+        func percent(_ value: Double) -> String { String(format: "%.2f%%", value * 100) }
         func seconds(_ value: Double?) -> String { value.map { String(format: "%.0f s", $0) } ?? "-" }
         var lines = [
             "pb sentinel eval: seed \(seed), \(agentCount) keys, \(hours) h, \(eventCount) requests, \(incidentCount) attacks",
