@@ -68,6 +68,11 @@ let package = Package(
         // Stream sessions and prepaid balances: accounts, the session state machine, solvency, low-balance events,
         // depletion forecasts and statements, priced with PBPricing. Pure domain code (docs/METERING.md).
         .target(name: "PBMetering", dependencies: ["PBCore", "PBPricing"], swiftSettings: strictSettings),
+        // Sentinel, the risk engine: declarative rules, per-key statistics, circuit breakers, bounded state with
+        // snapshots. Pure domain code: no HTTP, no SQL (docs/SENTINEL.md).
+        .target(name: "PBSentinel", dependencies: ["PBCore", "PBCrypto"], swiftSettings: strictSettings),
+        // Sentinel's evaluation: a seeded generator of labelled traffic and the scorer behind `pb sentinel eval`.
+        .target(name: "PBSentinelEvaluation", dependencies: ["PBSentinel"], swiftSettings: strictSettings),
         // The gateway's storage vocabulary (grants, channels, payments, services, API keys) and the GatewayStore
         // protocol that every adapter implements. No SQL here. Route plans and holds are stored in PBPricing's
         // config form; accounts and sessions in PBMetering's.
@@ -110,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "PBCLI",
             dependencies: [
-                "PBProtocol", "PBGateway", "PBClient", "PBStoreSQLite", "PBMetering",
+                "PBProtocol", "PBGateway", "PBClient", "PBStoreSQLite", "PBMetering", "PBSentinelEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -118,7 +123,7 @@ let package = Package(
         // Release-mode benchmark executable: `swift run -c release pb-benchmarks`.
         .executableTarget(
             name: "pb-benchmarks",
-            dependencies: ["PBCrypto", "PBProtocol", "PBPricing", "PBMetering", "PBStoreSQLite", "CSecp256k1"],
+            dependencies: ["PBCrypto", "PBProtocol", "PBPricing", "PBMetering", "PBSentinel", "PBStoreSQLite", "CSecp256k1"],
             path: "Benchmarks/PBBenchmarks",
             swiftSettings: strictSettings
         ),
@@ -147,6 +152,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "PBMeteringTests", dependencies: ["PBMetering"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "PBSentinelTests", dependencies: ["PBSentinel", "PBSentinelEvaluation"], swiftSettings: strictSettings),
         .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto", "PBTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol", "PBTestSupport"], swiftSettings: strictSettings),
         // Vectors from eth-account, and a live chain: chain/pb_devchain.py started by the tests on loopback.

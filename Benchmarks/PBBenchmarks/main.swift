@@ -141,6 +141,8 @@ print("")
 try runPricingBenchmarks()
 print("")
 try await runMeteringBenchmarks()
+print("")
+runSentinelBenchmarks()
 
 let pairs = argument("--pairs", default: 11)
 if filter != nil { exit(0) }
