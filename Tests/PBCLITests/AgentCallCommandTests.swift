@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import PBCore
+import PBTestSupport
 import Testing
 
 /// `pb agent call` as an agent runs it, against a live gateway: `pb demo chatbot`, which keeps serving a chat API
@@ -80,14 +81,16 @@ extension CommandRunner {
 
 /// A `pb demo chatbot` gateway in a child process, found from what it printed, and its management API.
 struct DemoGateway {
-    let process: BackgroundCommand
+    let process: BackgroundProcess
     let baseURL: String
     let adminKey: String
 
     /// Starts the demo with its data in the runner's directory and waits until it serves; `stop()` it when done.
     static func start(in runner: CommandRunner) async throws -> DemoGateway {
-        let process = try BackgroundCommand(
-            runner, arguments: ["demo", "chatbot", "--calls", "1", "--port", "0", "--data-dir", runner.path("gateway")])
+        let process = try BackgroundProcess(
+            executable: CommandRunner.binary,
+            arguments: ["demo", "chatbot", "--calls", "1", "--port", "0", "--data-dir", runner.path("gateway")],
+            directory: runner.directory)
         do {
             let output = try await process.waitForOutput(containing: "The gateway keeps running")
             func value(after prefix: String) throws -> String {

@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func aVoucherSignedInSwiftSettlesExactlyOnChainOnce() async throws {
-        let chain = try DevChain(funded: [owner.address, payee.address])
+        let chain = try await DevChain(funded: [owner.address, payee.address])
         let client = EthereumRPCClient(url: chain.url)
         let chainId = try await client.chainId()
 

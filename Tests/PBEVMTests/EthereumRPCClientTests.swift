@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func aTransferMovesExactlyTheValueAndTheFee() async throws {
-        let chain = try DevChain(funded: [sender.address])
+        let chain = try await DevChain(funded: [sender.address])
         let client = EthereumRPCClient(url: chain.url)
         #expect(try await client.chainId() == Self.chainId)
         let recipient = PrivateKey.random().address
@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func aDeployedContractSeesThisChainsId() async throws {
-        let chain = try DevChain(funded: [sender.address])
+        let chain = try await DevChain(funded: [sender.address])
         let client = EthereumRPCClient(url: chain.url)
         // Init code deploying a runtime that returns CHAINID (what EIP-712 domains checked on chain rely on).
         let initCode = try Hex.decode("0x66465f5260205ff35f5260076019f3")
@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func aSignatureForAnotherChainIsRefusedAndNothingIsSpent() async throws {
-        let chain = try DevChain(funded: [sender.address])
+        let chain = try await DevChain(funded: [sender.address])
         let client = EthereumRPCClient(url: chain.url)
         let before = try await client.balance(of: sender.address)
         let signed = try await transaction(client, to: PrivateKey.random().address, value: 1, chainId: 1)
@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func revertsCarryTheirReasonAndMinedRevertsReportFailure() async throws {
-        let chain = try DevChain(funded: [sender.address])
+        let chain = try await DevChain(funded: [sender.address])
         let client = EthereumRPCClient(url: chain.url)
         let reverting = Self.revertingCode(reason: "settlement paused")
         let callObject = EthereumRPCClient.callObject(from: sender.address, to: nil, data: reverting, value: 0)
@@ -100,7 +100,7 @@ import Testing
     }
 
     @Test func anUnknownTransactionTimesOutWaiting() async throws {
-        let chain = try DevChain(funded: [])
+        let chain = try await DevChain(funded: [])
         let client = EthereumRPCClient(url: chain.url)
         let error = await #expect(throws: EthereumRPCError.self) {
             _ = try await client.waitForReceipt(Bytes32.random(), pollIntervalMilliseconds: 50, timeoutSeconds: 1)

@@ -1,18 +1,18 @@
 import Foundation
 import Synchronization
 
-/// A `pb` command that keeps running (a gateway), started in the runner's directory but not waited for: its output
-/// is collected as it arrives, and `stop()` ends this one process by its own id.
-final class BackgroundCommand {
+/// A child process that keeps running (a gateway, a local chain), started but not waited for: its output is
+/// collected as it arrives, and `stop()` ends this one process by its own id.
+public final class BackgroundProcess {
     private let process = Process()
     private let output = CollectedOutput()
     private let arguments: [String]
 
-    init(_ runner: CommandRunner, arguments: [String]) throws {
+    public init(executable: URL, arguments: [String], directory: URL? = nil) throws {
         self.arguments = arguments
-        process.executableURL = CommandRunner.binary
+        process.executableURL = executable
         process.arguments = arguments
-        process.currentDirectoryURL = runner.directory
+        if let directory { process.currentDirectoryURL = directory }
         // One pipe for both streams, always drained: a full pipe would block the server mid-write.
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -27,32 +27,32 @@ final class BackgroundCommand {
 
     /// The output up to the first time it contains `marker`. The deadline only guards against a server that never
     /// gets there (it fails the test with the output so far); a loaded machine needs seconds, not minutes.
-    func waitForOutput(containing marker: String, deadlineSeconds: Double = 300) async throws -> String {
+    public func waitForOutput(containing marker: String, deadlineSeconds: Double = 300) async throws -> String {
         let deadline = Date().addingTimeInterval(deadlineSeconds)
         while true {
             let text = output.text
             if text.contains(marker) { return text }
             guard process.isRunning, Date() < deadline else {
-                throw BackgroundCommandFailure(
-                    description: "pb \(arguments.joined(separator: " ")) did not print \"\(marker)\"; its output:\n\(text)")
+                throw BackgroundProcessFailure(
+                    description: "\(arguments.joined(separator: " ")) did not print \"\(marker)\"; its output:\n\(text)")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
 
-    /// SIGTERM (the gateway shuts down cleanly), then SIGKILL if it is still running half a minute later.
-    func stop() {
+    /// SIGTERM (a server shuts down cleanly), then SIGKILL if it is still running `graceSeconds` later.
+    public func stop(graceSeconds: Double = 30) {
         guard process.isRunning else { return }
         process.terminate()
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(graceSeconds)
         while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 }
 
-struct BackgroundCommandFailure: Error, CustomStringConvertible {
-    let description: String
+public struct BackgroundProcessFailure: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// Bytes from the pipe's reader thread, read by the test's task.
