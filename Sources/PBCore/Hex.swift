@@ -9,17 +9,11 @@ public enum Hex {
 
     /// Lower-case hex, `0x`-prefixed unless `prefix` is false.
     public static func encode(_ bytes: some Sequence<UInt8>, prefix: Bool = true) -> String {
-        var characters: [UInt8] = prefix ? [UInt8(ascii: "0"), UInt8(ascii: "x")] : []
-        characters.reserveCapacity(characters.count + bytes.underestimatedCount * 2)
-        for byte in bytes {
-            characters.append(digits[Int(byte >> 4)])
-            characters.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: characters, as: UTF8.self)
+        encode(Array(bytes), prefix: prefix)
     }
 
     /// The same for a contiguous array, written straight into the string's storage: receipts and offers encode
-    /// several hashes per paid request, and the generic path above is not specialised across modules.
+    /// several hashes per paid request, and a generic loop is not specialised across modules.
     public static func encode(_ bytes: [UInt8], prefix: Bool = true) -> String {
         let count = bytes.count * 2 + (prefix ? 2 : 0)
         return String(unsafeUninitializedCapacity: count) { buffer in
