@@ -117,16 +117,16 @@ public final class EthereumRPCClient: Sendable {
             ("params", .array(params)),
         ]).serialized()
         var delayMilliseconds: Int64 = 100
-        for attempt in 1...maximumAttempts {
+        var attempt = 1
+        while true {
             do {
                 return try await exchange(method: method, body: body)
             } catch where error.isRetryable && attempt < maximumAttempts {
                 try? await Task.sleep(for: .milliseconds(delayMilliseconds))
                 delayMilliseconds *= 2
+                attempt += 1
             }
         }
-        // The loop returns or throws on its last attempt; this line is never reached.
-        throw EthereumRPCError(method: method, kind: .transport("no attempt made"))
     }
 
     private func exchange(method: String, body: String) async throws(EthereumRPCError) -> JSONValue {
