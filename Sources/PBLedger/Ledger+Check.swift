@@ -1,32 +1,29 @@
 /// The ledger's invariants, checked from its accounts and its journal: what `pb ledger check` reports.
 extension Ledger {
+    /// One asset's total debits and credits, posted or pending.
+    public struct Totals: Sendable, Hashable {
+        public var debits: UInt128 = 0
+        public var credits: UInt128 = 0
+    }
+
     public struct CheckReport: Sendable, Hashable {
         /// Per asset: total posted debits and credits (equal when the ledger balances).
-        public let totals: [String: (debits: UInt128, credits: UInt128)]
+        public let totals: [String: Totals]
         public let problems: [String]
         public var balances: Bool { problems.isEmpty }
-
-        public static func == (left: CheckReport, right: CheckReport) -> Bool {
-            left.problems == right.problems && left.totals.keys == right.totals.keys
-                && left.totals.allSatisfy { key, value in
-                    right.totals[key].map { $0.debits == value.debits && $0.credits == value.credits } ?? false
-                }
-        }
-
-        public func hash(into hasher: inout Hasher) { hasher.combine(problems) }
     }
 
     /// Total debits equal total credits per asset (posted and pending), no account breaks its constraint, and
     /// replaying the journal gives every account exactly its stored amounts.
     public func check() -> CheckReport {
         var problems: [String] = []
-        var totals: [String: (debits: UInt128, credits: UInt128)] = [:]
-        var pendingTotals: [String: (debits: UInt128, credits: UInt128)] = [:]
+        var totals: [String: Totals] = [:]
+        var pendingTotals: [String: Totals] = [:]
         for account in accounts.values.sorted(by: { $0.id < $1.id }) {
-            let posted = totals[account.asset] ?? (0, 0)
-            totals[account.asset] = (posted.debits &+ account.debitsPosted, posted.credits &+ account.creditsPosted)
-            let pending = pendingTotals[account.asset] ?? (0, 0)
-            pendingTotals[account.asset] = (pending.debits &+ account.debitsPending, pending.credits &+ account.creditsPending)
+            totals[account.asset, default: Totals()].debits &+= account.debitsPosted
+            totals[account.asset, default: Totals()].credits &+= account.creditsPosted
+            pendingTotals[account.asset, default: Totals()].debits &+= account.debitsPending
+            pendingTotals[account.asset, default: Totals()].credits &+= account.creditsPending
             if !account.isWithinConstraint { problems.append("account \(account.id) breaks \(account.constraint.rawValue)") }
         }
         for (asset, total) in totals.sorted(by: { $0.key < $1.key }) where total.debits != total.credits {
