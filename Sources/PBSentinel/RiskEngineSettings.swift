@@ -1,14 +1,15 @@
 import PBCore
 
 /// The engine's memory bounds and statistical floors: fixed for an engine's life (the policy, by contrast, can be
-/// replaced at any time). Defaults suit one gateway; memory is about 3.5 KB per tracked key, so the default bound
-/// of 50,000 keys keeps Sentinel under ~200 MB however many keys pay.
+/// replaced at any time). Defaults suit one gateway; a tracked key holds about 5.5 KB (its buckets, windows and
+/// rings, counted from their sizes), so the default bound of 20,000 keys keeps Sentinel near 110 MB however many
+/// keys pay.
 public struct RiskEngineSettings: Sendable, Hashable, Codable {
     /// Keys whose state is kept; the least recently seen is forgotten beyond this (open breakers are kept apart
     /// and never forgotten this way).
-    public var maximumKeys = 50_000
+    public var maximumKeys = 20_000
     /// Owners whose velocity is tracked, likewise.
-    public var maximumOwners = 20_000
+    public var maximumOwners = 10_000
     /// Independent locks; a key and an owner each hash to one, so concurrent payments of different keys rarely wait.
     public var shardCount = 64
     /// Amounts in a key's rolling average (`amountVsAverage`).
