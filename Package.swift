@@ -97,6 +97,8 @@ let package = Package(
             ] + httpClientDependencies,
             swiftSettings: strictSettings
         ),
+        // Settlement's domain: claims, batches and the rail protocol the settlement worker drives. No SQL, no HTTP.
+        .target(name: "PBSettlement", dependencies: ["PBCore", "PBCrypto", "PBProtocol"], swiftSettings: strictSettings),
         // The double-entry ledger of the embedded rail: accounts, immutable transfers, two-phase holds, balance
         // constraints and the balancing check. Pure domain code: no SQL.
         .target(name: "PBLedger", swiftSettings: strictSettings),
