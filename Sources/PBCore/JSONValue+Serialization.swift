@@ -11,9 +11,15 @@ extension JSONValue {
     /// Compact JSON with every object's members sorted by key (UTF-8 byte order, which is Python's
     /// `sort_keys` order), so equal values always give the same bytes.
     public func serializedSortingKeys() -> String {
+        String(decoding: serializedBytesSortingKeys(), as: UTF8.self)
+    }
+
+    /// `serializedSortingKeys()` as UTF-8 bytes, for callers that encode them further (base64 headers).
+    public func serializedBytesSortingKeys() -> [UInt8] {
         var output: [UInt8] = []
+        output.reserveCapacity(1_024)
         write(into: &output, sortingKeys: true)
-        return String(decoding: output, as: UTF8.self)
+        return output
     }
 
     private func write(into output: inout [UInt8], sortingKeys: Bool = false) {
@@ -31,7 +37,11 @@ extension JSONValue {
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            let ordered = sortingKeys ? members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : members
+            // Most objects are built in key order already; checking costs n-1 comparisons, sorting n log n.
+            let precedes = { (a: (key: String, value: JSONValue), b: (key: String, value: JSONValue)) in
+                a.key.utf8.lexicographicallyPrecedes(b.key.utf8)
+            }
+            let ordered = sortingKeys && !Self.isOrdered(members, by: precedes) ? members.sorted(by: precedes) : members
             for (index, member) in ordered.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 Self.writeString(member.key, into: &output)
@@ -44,8 +54,23 @@ extension JSONValue {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    private static func isOrdered(
+        _ members: [(key: String, value: JSONValue)],
+        by precedes: ((key: String, value: JSONValue), (key: String, value: JSONValue)) -> Bool
+    ) -> Bool {
+        guard members.count > 1 else { return true }
+        for index in 1..<members.count where !precedes(members[index - 1], members[index]) { return false }
+        return true
+    }
+
     private static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        // Nearly every string (hex, decimals, names) needs no escape: copy it whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output.append(contentsOf: text.utf8)
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: "\\\"".utf8)

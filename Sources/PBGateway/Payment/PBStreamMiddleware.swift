@@ -24,6 +24,7 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
     /// Base URL written into `resource.url` of the 402 (e.g. `https://api.example.com`).
     public let publicBaseURL: String
     public let metrics: GatewayMetrics
+    private let offers = RouteOfferCache()
 
     public init(
         processor: PaymentProcessor, pricing: any RoutePricing, unknownRoutes: UnknownRoutes = .passThrough,
@@ -50,8 +51,10 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
             metrics.recordRequest(outcome: "free")
             return try await next(request, context)
         }
-        let quote = try RouteQuoting.quote(route, plan: plan, headers: request.headers, processor: processor)
-        let offer = processor.offer(service: route.service, quote: quote, method: method, target: target)
+        let quoted = try RouteQuoting.offer(
+            route, plan: plan, headers: request.headers, method: method, target: target, processor: processor,
+            cache: offers)
+        let quote = quoted.quote, offer = quoted.offer
         let resourceURL = publicBaseURL + target
         guard let header = request.headers[.paymentSignature] else {
             let refusal = request.headers[.legacyPayment] == nil

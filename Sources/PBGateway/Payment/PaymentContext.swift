@@ -97,10 +97,13 @@ public struct PricedRoute: Sendable, Hashable {
     public let overrides: [RateOverride]
     /// The request's path segments matched by the route's `*` wildcards, in order (for per-dimension prices).
     public let wildcardValues: [String]
+    /// Changes whenever anything the route's offer depends on changes (service, plan, oracle rates); offers made
+    /// under one generation may be reused within a second. Nil: never reuse an offer.
+    public let generation: UInt64?
 
     public init(
         service: ServiceRecord, priceBaseUnits: UInt128?, rule: String, plan: RoutePricePlan? = nil,
-        overrides: [RateOverride] = [], wildcardValues: [String] = []
+        overrides: [RateOverride] = [], wildcardValues: [String] = [], generation: UInt64? = nil
     ) {
         self.service = service
         self.priceBaseUnits = priceBaseUnits
@@ -108,6 +111,7 @@ public struct PricedRoute: Sendable, Hashable {
         self.plan = plan
         self.overrides = overrides
         self.wildcardValues = wildcardValues
+        self.generation = generation
     }
 
     public var isFree: Bool { priceBaseUnits == nil && plan == nil }

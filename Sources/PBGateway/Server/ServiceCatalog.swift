@@ -14,6 +14,8 @@ public final class ServiceCatalog: RoutePricing, Sendable {
         var plans: [String: [RouteRecord: RoutePricePlan]] = [:]
         /// Pushed rates by service id.
         var oracles: [String: RateOracle] = [:]
+        /// Moves on every reload, so that offers cached under the old services, plans or rates are not reused.
+        var generation: UInt64 = 0
     }
 
     private let store: any GatewayStore
@@ -48,6 +50,7 @@ public final class ServiceCatalog: RoutePricing, Sendable {
             state.matcher = RouteMatcher(services: services)
             state.plans = plans
             state.oracles = oracles
+            state.generation &+= 1
         }
     }
 
@@ -55,11 +58,14 @@ public final class ServiceCatalog: RoutePricing, Sendable {
     public func reloadRates() async throws {
         let services = try await store.services()
         let oracles = Self.oracles(try await store.rates(serviceId: nil), services: services)
-        state.withLock { $0.oracles = oracles }
+        state.withLock { state in
+            state.oracles = oracles
+            state.generation &+= 1
+        }
     }
 
     public func route(method: String, path: String) async throws -> PricedRoute? {
-        let (matcher, plans, oracles) = state.withLock { ($0.matcher, $0.plans, $0.oracles) }
+        let (matcher, plans, oracles, generation) = state.withLock { ($0.matcher, $0.plans, $0.oracles, $0.generation) }
         guard let match = matcher.match(method: method, target: path) else { return nil }
         let service = match.service
         let rule = "route:\(match.route.method) \(service.pathPrefix == "/" ? "" : service.pathPrefix)\(match.routePath)"
@@ -73,7 +79,7 @@ public final class ServiceCatalog: RoutePricing, Sendable {
         return PricedRoute(
             service: service, priceBaseUnits: match.priceBaseUnits, rule: rule, plan: plan,
             overrides: oracles[service.id]?.overrides(forService: service.id, route: plan.route) ?? [],
-            wildcardValues: wildcards)
+            wildcardValues: wildcards, generation: generation)
     }
 
     /// A route's plan config: its `pricing`, or a per-call plan at its simple price.

@@ -49,7 +49,7 @@ public enum PaymentHeaderCodec {
     /// `JSONValue.number` whose text is not a number).
     public static func encode<Message: Encodable>(_ value: Message) throws -> String {
         if let message = value as? any X402JSONEncodable {
-            return Data(message.jsonValue.serializedSortingKeys().utf8).base64EncodedString()
+            return Base64.encode(message.jsonValue.serializedBytesSortingKeys())
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
@@ -101,7 +101,7 @@ public enum PaymentHeaderCodec {
     /// Size check, base64 and a top-level JSON-object check; returns the JSON bytes.
     /// The header's JSON bytes and their parse (one strict pass: it proves the top level is an object and gives
     /// the version without decoding the whole document twice).
-    private static func jsonObject(of header: String) throws(PaymentHeaderError) -> (json: Data, object: JSONValue) {
+    private static func jsonObject(of header: String) throws(PaymentHeaderError) -> (json: [UInt8], object: JSONValue) {
         // Measured before trimming or anything else, so an oversize header costs one length computation.
         let byteCount = header.utf8.count
         guard byteCount <= maximumHeaderBytes else { throw .tooLarge(byteCount: byteCount) }
@@ -115,20 +115,15 @@ public enum PaymentHeaderCodec {
             ? header : String(Substring(header)[first...last])
         let json = try base64Decode(trimmed)
         let object: JSONValue
-        do { object = try JSONValue.parse([UInt8](json)) } catch { throw .invalidJSON("not valid JSON") }
+        do { object = try JSONValue.parse(json) } catch { throw .invalidJSON("not valid JSON") }
         guard object.objectMembers != nil else { throw .invalidJSON("top level is not an object") }
         return (json, object)
     }
 
-    private static func base64Decode(_ text: String) throws(PaymentHeaderError) -> Data {
-        var padded = text
-        switch text.utf8.count % 4 {
-        case 0: break
-        case 1: throw .invalidBase64  // no padding makes a 4n+1 length valid
-        case let remainder: padded += String(repeating: "=", count: 4 - remainder)
-        }
-        guard let data = Data(base64Encoded: padded) else { throw .invalidBase64 }
-        return data
+    private static func base64Decode(_ text: String) throws(PaymentHeaderError) -> [UInt8] {
+        // Padding is optional; a 4n+1 length is invalid either way.
+        guard let bytes = Base64.decode(text) else { throw .invalidBase64 }
+        return bytes
     }
 
     private static func x402Version(in object: JSONValue) throws(PaymentHeaderError) -> Int {
@@ -140,10 +135,10 @@ public enum PaymentHeaderCodec {
     }
 
     private static func decodeJSON<Message: Decodable>(
-        _ type: Message.Type, from json: Data
+        _ type: Message.Type, from json: [UInt8]
     ) throws(PaymentHeaderError) -> Message {
         do {
-            return try JSONDecoder().decode(Message.self, from: json)
+            return try JSONDecoder().decode(Message.self, from: Data(json))
         } catch let error as DecodingError {
             throw headerError(for: error)
         } catch {
