@@ -106,7 +106,8 @@ extension PBClient {
         return paid
     }
 
-    /// Takes the receipt from a response: checks the gateway's signature and moves the channel forward.
+    /// Takes the receipt from a response: checks the gateway's signature (or, for a call inside a credit window,
+    /// the window key's MAC) and moves the channel forward.
     func record(_ response: PaidResponse) throws -> PaymentReceipt? {
         guard let header = response.header(PaymentHeaderCodec.paymentResponseHeader),
             let settle = try? PaymentHeaderCodec.decode(header, as: SettleResponse.self), settle.success,
@@ -114,12 +115,26 @@ extension PBClient {
         else { return nil }
         let receipt = try SessionReceiptExtra.parse(extra, domain: grant.domain)
         guard receipt.message.grantId == grant.digest else { return nil }
-        let signer = try receipt.recoverSigner().address
-        try state.withLock { state in
+        let signer = receipt.signed == nil ? nil : try receipt.recoverSigner().address
+        let recorded = try state.withLock { state -> Bool in
             let payee = receipt.message.payee.lowercased
             var channel = state.channels[payee] ?? ChannelProgress()
-            if let gateway = state.gateways[payee], gateway != signer {
+            if let signer, let gateway = state.gateways[payee], gateway != signer {
                 throw PBClientError("receipt is signed by \(signer), not by the gateway \(gateway) that quoted the price")
+            }
+            if signer == nil {
+                // Only the window this client still has open can be checked; a MAC'd receipt of an older window is
+                // left out (a later receipt carries the cumulative total anyway).
+                guard let window = channel.window,
+                    PaymentReceipt.receiptId(voucherId: window.windowId, callIndex: receipt.message.callIndex)
+                        == receipt.message.receiptId
+                else { return false }
+                let key = CreditWindowKey(
+                    sessionKey: sessionKey, gatewayPublicKey: try PublicKey(bytes: window.gatewayPublicKey),
+                    windowId: window.windowId)
+                guard receipt.isAuthentic(windowKey: key) else {
+                    throw PBClientError("receipt's window MAC does not match the window key: not from the gateway")
+                }
             }
             channel.grantKnown = true
             // A usage-priced call reserved its hold in the window; the capture released the rest, which later calls
@@ -136,7 +151,9 @@ extension PBClient {
             channel.chargedCumulativeAmount = max(channel.chargedCumulativeAmount, receipt.message.chargedCumulativeAmount)
             channel.lastSequence = max(channel.lastSequence, receipt.message.sequence)
             state.channels[payee] = channel
+            return true
         }
+        guard recorded else { return nil }
         try persist()
         return receipt.message
     }

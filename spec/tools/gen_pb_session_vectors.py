@@ -250,7 +250,8 @@ def window_case(voucher: dict) -> dict:
     }
 
 
-def receipt_case(grant_id: str, voucher: dict, call_index: int, amount: str, charged: str) -> dict:
+def receipt_case(grant_id: str, voucher: dict, call_index: int, amount: str, charged: str,
+                 window_key: bytes | None = None) -> dict:
     receipt_id = keccak(bytes.fromhex(voucher["voucherId"][2:]) + call_index.to_bytes(8, "big"))
     message = {
         "receiptId": hex0x(receipt_id),
@@ -265,9 +266,15 @@ def receipt_case(grant_id: str, voucher: dict, call_index: int, amount: str, cha
         "issuedAt": "1764000001",
     }
     td = typed_data("PaymentReceipt", DOMAINS["ledger-base"], message)
-    return {"voucherId": voucher["voucherId"], "typedData": td, "receiptId": hex0x(receipt_id),
+    case = {"voucherId": voucher["voucherId"], "typedData": td, "receiptId": hex0x(receipt_id),
             "digest": hex0x(digest_of(td)), "gatewayPrivateKey": GATEWAY_KEY, "gateway": address_of(GATEWAY_KEY),
             "signature": sign(td, GATEWAY_KEY)}
+    if window_key is not None:
+        # A call inside a credit window: the receipt MAC'd with the window key (docs/PROTOCOL.md, section 9).
+        case["windowKey"] = hex0x(window_key)
+        case["receiptMAC"] = hex0x(hmac.new(window_key, b"pb-session/receipt/v1" + digest_of(td),
+                                            hashlib.sha256).digest())
+    return case
 
 
 def high_s(signature: str) -> str:
@@ -397,7 +404,8 @@ def main() -> None:
     vouchers = voucher_cases(grant_id)
     window = window_case(vouchers[2])
     receipts = [receipt_case(grant_id, vouchers[1], 0, "10000", "40000"),
-                receipt_case(grant_id, vouchers[2], 3, "10000", "1060000")]
+                receipt_case(grant_id, vouchers[2], 3, "10000", "1060000",
+                             window_key=bytes.fromhex(window["windowKey"][2:]))]
     document = {
         "description": "pb-session scheme (docs/PROTOCOL.md): grants, vouchers, request bindings, credit-window "
                        "keys and MACs, receipts, and tampered inputs with the code a verifier must give.",

@@ -10,6 +10,7 @@ import PBCrypto
 public struct CreditWindowKey: Sendable {
     public static let derivationInfo = Array("pb-session/window/v1".utf8)
     public static let callDomain = Array("pb-session/call/v1".utf8)
+    public static let receiptDomain = Array("pb-session/receipt/v1".utf8)
 
     public let windowId: Bytes32
     private let key: [UInt8]
@@ -51,6 +52,17 @@ public struct CreditWindowKey: Sendable {
             key: key,
             message: Self.callMessage(
                 windowId: windowId, callIndex: callIndex, requestBinding: requestBinding, amount: amount))
+    }
+
+    /// `HMAC-SHA256(windowKey, utf8("pb-session/receipt/v1") ‖ receiptDigest)`: a window call's receipt, which the
+    /// gateway authenticates with the window key instead of an ECDSA signature (docs/PROTOCOL.md, section 9). The
+    /// label keeps receipt MACs and call MACs apart, so one can never be passed off as the other.
+    public func receiptMAC(_ receipt: PaymentReceipt, domain: EIP712Domain) -> [UInt8] {
+        SHA256Functions.hmac(key: key, message: Self.receiptDomain + EIP712.digest(domain: domain, message: receipt))
+    }
+
+    public func isValidReceiptMAC(_ candidate: [UInt8], receipt: PaymentReceipt, domain: EIP712Domain) -> Bool {
+        SHA256Functions.constantTimeEquals(candidate, receiptMAC(receipt, domain: domain))
     }
 
     public func isValidMAC(_ candidate: [UInt8], callIndex: UInt64, requestBinding: Bytes32, amount: UInt128) -> Bool {

@@ -132,18 +132,70 @@ public enum SessionReceiptExtra {
         ])
     }
 
-    /// Reads the receipt; `domain` is the one the 402 announced. Check the signer with `recoverSigner()`.
-    public static func parse(_ extra: JSONValue, domain: EIP712Domain) throws(PaymentRefusal) -> SignedPaymentReceipt {
+    /// A window call's receipt, authenticated by the window key instead of a signature (docs/PROTOCOL.md, section 9).
+    public static func jsonValue(_ receipt: PaymentReceipt, windowMAC: [UInt8]) -> JSONValue {
+        .object([("receipt", receipt.eip712Message()), ("receiptMAC", .string(Hex.encode(windowMAC)))])
+    }
+
+    /// Reads the receipt and how it is authenticated; `domain` is the one the 402 announced. A signed receipt is
+    /// checked with `recoverSigner()`, a MAC'd one with `ReceivedReceipt.isAuthentic(windowKey:)`.
+    public static func parse(_ extra: JSONValue, domain: EIP712Domain) throws(PaymentRefusal) -> ReceivedReceipt {
         do throws(SessionMessageError) {
             var reader = try MessageReader(extra, path: "extra")
             let receipt = try PaymentReceipt(message: try reader.object("receipt"), path: "extra.receipt")
-            let signatureText = try reader.string("receiptSignature")
-            guard let signature = try? Hex.decode(signatureText) else {
-                throw SessionMessageError(path: "extra.receiptSignature", message: "must be hex")
+            let field = extra["receiptSignature"] != nil ? "receiptSignature" : "receiptMAC"
+            guard let text = extra[field]?.stringValue else {
+                throw SessionMessageError(path: "extra", message: "has neither receiptSignature nor receiptMAC")
             }
-            return SignedPaymentReceipt(message: receipt, domain: domain, signatureBytes: signature)
+            guard let bytes = try? Hex.decode(text) else {
+                throw SessionMessageError(path: "extra.\(field)", message: "must be hex")
+            }
+            if field == "receiptMAC" {
+                guard bytes.count == 32 else { throw SessionMessageError(path: "extra.receiptMAC", message: "must be 32 bytes") }
+                return ReceivedReceipt(message: receipt, domain: domain, authenticator: .windowMAC(bytes))
+            }
+            return ReceivedReceipt(message: receipt, domain: domain, authenticator: .signature(bytes))
         } catch {
             throw PaymentRefusal.malformed(error)
         }
+    }
+}
+
+/// A receipt as a client receives it in `PAYMENT-RESPONSE`: signed by the gateway key, or (for calls inside a
+/// credit window) MAC'd with the window key both sides derived.
+public struct ReceivedReceipt: Sendable, Hashable {
+    public enum Authenticator: Sendable, Hashable {
+        case signature([UInt8])
+        case windowMAC([UInt8])
+    }
+
+    public let message: PaymentReceipt
+    public let domain: EIP712Domain
+    public let authenticator: Authenticator
+
+    public init(message: PaymentReceipt, domain: EIP712Domain, authenticator: Authenticator) {
+        self.message = message
+        self.domain = domain
+        self.authenticator = authenticator
+    }
+
+    /// The signed receipt, or nil for a MAC'd one.
+    public var signed: SignedPaymentReceipt? {
+        guard case .signature(let bytes) = authenticator else { return nil }
+        return SignedPaymentReceipt(message: message, domain: domain, signatureBytes: bytes)
+    }
+
+    /// The gateway key that signed it; a MAC'd receipt has no signer (`pb_signature_malformed`).
+    public func recoverSigner() throws(PaymentRefusal) -> PublicKey {
+        guard let signed else {
+            throw PaymentRefusal(.pbSignatureMalformed, "PaymentReceipt is authenticated by the window key, not signed")
+        }
+        return try signed.recoverSigner()
+    }
+
+    /// Whether the window MAC is genuine for `windowKey` (false for a signed receipt).
+    public func isAuthentic(windowKey: CreditWindowKey) -> Bool {
+        guard case .windowMAC(let mac) = authenticator else { return false }
+        return windowKey.isValidReceiptMAC(mac, receipt: message, domain: domain)
     }
 }
