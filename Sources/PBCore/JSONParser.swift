@@ -82,13 +82,17 @@ private struct JSONParser {
         }
     }
 
+    static let linearKeyCheckLimit = 16
+
     mutating func parseObject(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
         try checkDepth(depth)
         offset += 1
         var members: [(key: String, value: JSONValue)] = []
         // Swift compares strings by canonical equivalence, so keys that differ only in Unicode normalization
-        // count as duplicates too: they would look identical to a person reviewing the payload.
-        var seenKeys: Set<String> = []
+        // count as duplicates too: they would look identical to a person reviewing the payload. Small objects (all
+        // of a payment header's) are checked by comparing with the keys so far, which is cheaper than hashing
+        // every key into a set; a set takes over past `linearKeyCheckLimit` members.
+        var seenKeys: Set<String>?
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             offset += 1
@@ -99,7 +103,17 @@ private struct JSONParser {
             let keyOffset = offset
             guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let key = try parseString()
-            guard seenKeys.insert(key).inserted else { throw error("duplicate key \"\(key)\"", at: keyOffset) }
+            let isDuplicate: Bool
+            if seenKeys != nil {
+                isDuplicate = !seenKeys!.insert(key).inserted
+            } else {
+                isDuplicate = members.contains { $0.key == key }
+                if !isDuplicate, members.count + 1 >= Self.linearKeyCheckLimit {
+                    seenKeys = Set(members.map(\.key))
+                    seenKeys!.insert(key)
+                }
+            }
+            guard !isDuplicate else { throw error("duplicate key \"\(key)\"", at: keyOffset) }
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw error("expected ':' after an object key") }
             offset += 1

@@ -96,3 +96,22 @@ func rejectsMalformedInputWithOffset(input: String, offset: Int, fragment: Strin
         #expect(reparsed == value)
     }
 }
+
+/// Duplicates are refused however large the object (small ones are checked by comparison, large ones by a set),
+/// including keys that differ only in Unicode normalization.
+@Test(arguments: [1, 14, 15, 16, 17, 40])
+func refusesADuplicateKeyAfterAnyNumberOfMembers(distinctMembers: Int) throws {
+    let members = (0..<distinctMembers).map { "\"k\($0)\":\($0)" }
+    for duplicateOf in [0, distinctMembers - 1] {
+        let text = "{" + (members + ["\"k\(duplicateOf)\":0"]).joined(separator: ",") + "}"
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(text) }
+    }
+    let unique = "{" + members.joined(separator: ",") + "}"
+    #expect(try JSONValue.parse(unique).objectMembers?.count == distinctMembers)
+}
+
+@Test(arguments: [0, 20])
+func refusesKeysThatDifferOnlyInNormalization(padding: Int) {
+    let filler = (0..<padding).map { "\"p\($0)\":0," }.joined()
+    #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse("{\(filler)\"caf\u{E9}\":1,\"cafe\u{301}\":2}") }
+}
