@@ -32,20 +32,3 @@ public enum SHA256Functions {
         return key.withUnsafeBytes { Array($0) }
     }
 }
-
-/// An HMAC-SHA256 key with its inner and outer pads already hashed: each MAC then costs the message's blocks and
-/// one final block, instead of re-keying (two more compressions and a key copy) every time. Credit windows MAC
-/// every call and every receipt with one key.
-public struct PreparedHMACKey: Sendable {
-    private let keyed: HMAC<SHA256>
-
-    public init(key: [UInt8]) {
-        keyed = HMAC<SHA256>(key: SymmetricKey(data: key))
-    }
-
-    public func authenticationCode(for message: [UInt8]) -> [UInt8] {
-        var hmac = keyed
-        hmac.update(data: message)
-        return Array(hmac.finalize())
-    }
-}
