@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct PB: AsyncParsableCommand {
@@ -11,9 +12,26 @@ struct PB: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, KeygenCommand.self, GrantCommand.self, VoucherCommand.self, VerifyCommand.self,
-            AgentCommand.self, DemoCommand.self, SentinelCommand.self,
+            AgentCommand.self, MeterCommand.self, DemoCommand.self, SentinelCommand.self,
         ]
     )
+
+    /// Runs the command; a usage error (a missing or malformed flag or argument) exits 2 with the usage text, like
+    /// most Unix tools, so scripts can tell it from a refusal (1).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
 }
 
 struct GrantCommand: ParsableCommand {

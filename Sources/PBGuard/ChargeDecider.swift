@@ -165,12 +165,6 @@ public struct ChargeDecider: Sendable {
         }
     }
 
-    /// Where the current spending period of `grant` began (periods start at validAfter and last periodSeconds).
-    public static func periodStart(of grant: SessionGrant, at now: UnixTime) -> UnixTime? {
-        guard grant.periodSeconds > 0 else { return nil }
-        let nowSeconds = UInt64(clamping: now.seconds)
-        guard nowSeconds >= grant.validAfter else { return UnixTime(seconds: Int64(clamping: grant.validAfter)) }
-        let elapsed = nowSeconds - grant.validAfter
-        return UnixTime(seconds: Int64(clamping: grant.validAfter + elapsed - elapsed % grant.periodSeconds))
-    }
+    /// Where the current spending period of `grant` began (`SessionGrant.periodStart(at:)`).
+    public static func periodStart(of grant: SessionGrant, at now: UnixTime) -> UnixTime? { grant.periodStart(at: now) }
 }

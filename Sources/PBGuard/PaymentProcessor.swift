@@ -261,7 +261,7 @@ public final class PaymentProcessor: Sendable {
     }
 
     /// Checks 12 to 19 and the charge, in one store transaction.
-    private func charge(_ attempt: PaymentAttempt) async throws -> PaymentOutcome {
+    func charge(_ attempt: PaymentAttempt) async throws -> PaymentOutcome {
         let grant = try await grantContent(attempt.channel.grantId)
         let request = ChargeRequest(
             channel: attempt.channel, receiptId: attempt.receiptId,

@@ -27,6 +27,9 @@ public struct Account: Hashable, Sendable {
         throws(MeteringError)
     {
         try MeteringName.validate(id, field: "id")
+        guard !GrantFunding.isGrantAccount(id) else {
+            throw .invalid("id", "'\(GrantFunding.accountPrefix)…' names a grant's funding, not a prepaid account")
+        }
         if let reference = lowBalance.fixedReference, reference.decimals != asset.decimals {
             throw .invalid("lowBalanceReference", "is in \(reference.decimals) decimals, the account's asset has \(asset.decimals)")
         }

@@ -5,7 +5,7 @@ import PBPricing
 /// its config form). Decoding validates like the initialisers do: a stored document is input too.
 extension MeterSession: Codable {
     private enum CodingKeys: String, CodingKey {
-        case id, accountId, service, plan, metering, state, stopReason, startedAt, updatedAt, stoppedAt
+        case id, accountId, grantId, payee, service, plan, metering, state, stopReason, startedAt, updatedAt, stoppedAt
         case meteredUntil, meteredQuantities, carrier, lines, usageEventCount
     }
 
@@ -13,9 +13,13 @@ extension MeterSession: Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let plan = try container.decode(PricePlan.self, forKey: .plan)
         let stoppedAt = try container.decodeIfPresent(Int64.self, forKey: .stoppedAt)
+        var funding: GrantFunding?
+        if let grantId = try container.decodeIfPresent(Bytes32.self, forKey: .grantId) {
+            funding = try GrantFunding(grantId: grantId, payee: try container.decode(String.self, forKey: .payee))
+        }
         self.init(
             id: try container.decode(String.self, forKey: .id),
-            accountId: try container.decode(String.self, forKey: .accountId),
+            accountId: try container.decode(String.self, forKey: .accountId), funding: funding,
             service: try container.decode(String.self, forKey: .service), plan: plan,
             timeMetering: try container.decodeIfPresent(TimeMetering.self, forKey: .metering),
             state: try SessionState(
@@ -29,6 +33,8 @@ extension MeterSession: Codable {
             carrier: try container.decode(ChargeCarrier.self, forKey: .carrier),
             statementLines: try container.decode([StatementLine].self, forKey: .lines),
             usageEventCount: try container.decode(UInt64.self, forKey: .usageEventCount))
+        guard GrantFunding.isGrantAccount(accountId) == (funding != nil), (funding?.accountId ?? accountId) == accountId
+        else { throw MeteringError.invalid("session", "stored session \(id) names a funding that is not its account") }
         guard carrier.asset == plan.asset, statementLines.allSatisfy({ $0.exactAmount.decimals == plan.asset.decimals })
         else { throw MeteringError.invalid("session", "stored session \(id) mixes assets") }
     }
@@ -37,6 +43,8 @@ extension MeterSession: Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(accountId, forKey: .accountId)
+        try container.encodeIfPresent(funding?.grantId, forKey: .grantId)
+        try container.encodeIfPresent(funding?.payee, forKey: .payee)
         try container.encode(service, forKey: .service)
         try container.encode(plan, forKey: .plan)
         try container.encodeIfPresent(timeMetering, forKey: .metering)

@@ -1,11 +1,19 @@
 import PBCore
 import PBPricing
 
-/// Why a session stopped. Only `insufficientFunds` can be resumed (by a top-up); the others are final.
+/// Why a session stopped. `insufficientFunds` resumes by a top-up (or a new voucher, for a grant) and
+/// `grantFrozen` when the grant is unfrozen; the others are final.
 public enum StopReason: String, Hashable, Sendable, CaseIterable {
     case completed
     case insufficientFunds = "insufficient_funds"
     case cancelled
+    /// The session key's grant was frozen (Sentinel, the owner or the merchant).
+    case grantFrozen = "grant_frozen"
+    case grantRevoked = "grant_revoked"
+    case grantExpired = "grant_expired"
+
+    /// Whether the session can run again after stopping for this reason.
+    public var isResumable: Bool { self == .insufficientFunds || self == .grantFrozen }
 }
 
 public enum SessionState: Hashable, Sendable, CustomStringConvertible {
@@ -72,6 +80,8 @@ public struct TimeMetering: Hashable, Sendable {
 public struct MeterSession: Hashable, Sendable {
     public let id: String
     public let accountId: String
+    /// Set when a session key's grant pays instead of a prepaid account; `accountId` is then its view account.
+    public let funding: GrantFunding?
     public let service: String
     public let plan: PricePlan
     public let timeMetering: TimeMetering?
@@ -95,9 +105,12 @@ public struct MeterSession: Hashable, Sendable {
     /// A new active session for `account`; validates the names, the plan's asset and, for time metering, that the
     /// plan prices the metered unit. Solvency is checked by `SessionUpdate.start`.
     public init(
-        id: String, account: Account, service: String, plan: PricePlan, timeMetering: TimeMetering?, at time: UnixTime
+        id: String, account: Account, service: String, plan: PricePlan, timeMetering: TimeMetering?,
+        funding: GrantFunding? = nil, at time: UnixTime
     ) throws(MeteringError) {
         try MeteringName.validate(id, field: "id")
+        guard GrantFunding.isGrantAccount(account.id) == (funding != nil), funding.map({ $0.accountId == account.id }) ?? true
+        else { throw .invalid("accountId", "account \(account.id) is not the session's funding") }
         try MeteringName.validate(service, field: "service")
         guard plan.asset == account.asset else {
             throw .invalid("plan.asset", "the plan is priced in \(plan.asset.symbol), the account holds \(account.asset.symbol)")
@@ -108,20 +121,21 @@ public struct MeterSession: Hashable, Sendable {
             }
         }
         self.init(
-            id: id, accountId: account.id, service: service, plan: plan, timeMetering: timeMetering, state: .active,
+            id: id, accountId: account.id, funding: funding, service: service, plan: plan, timeMetering: timeMetering, state: .active,
             startedAt: time, updatedAt: time, stoppedAt: nil, meteredUntil: time, meteredQuantities: [:],
             carrier: ChargeCarrier(asset: plan.asset), statementLines: [], usageEventCount: 0)
     }
 
     /// Every field as stored; for stores restoring a session.
     public init(
-        id: String, accountId: String, service: String, plan: PricePlan, timeMetering: TimeMetering?,
-        state: SessionState, startedAt: UnixTime, updatedAt: UnixTime, stoppedAt: UnixTime?, meteredUntil: UnixTime,
+        id: String, accountId: String, funding: GrantFunding? = nil, service: String, plan: PricePlan,
+        timeMetering: TimeMetering?, state: SessionState, startedAt: UnixTime, updatedAt: UnixTime, stoppedAt: UnixTime?, meteredUntil: UnixTime,
         meteredQuantities: [String: UInt64], carrier: ChargeCarrier, statementLines: [StatementLine],
         usageEventCount: UInt64
     ) {
         self.id = id
         self.accountId = accountId
+        self.funding = funding
         self.service = service
         self.plan = plan
         self.timeMetering = timeMetering

@@ -26,20 +26,32 @@ public struct SessionUpdate: Sendable {
     public private(set) var duplicates: [String] = []
     /// Reported event ids not recorded because the balance could not pay them.
     public private(set) var refused: [String] = []
+    /// For a grant-funded session, when its funding ends other than by the balance (set by the store from the
+    /// grant and the channel): nothing after it is charged, and an advance past it stops the session there.
+    public var fundingEnd: FundingEnd?
+    /// The latest instant a transition of this update was made at: the store's "now" for rescheduling the
+    /// account's other sessions.
+    public private(set) var time: UnixTime?
 
-    public init(session: MeterSession, account: Account) throws(MeteringError) {
+    public init(session: MeterSession, account: Account, fundingEnd: FundingEnd? = nil) throws(MeteringError) {
         guard session.accountId == account.id, session.plan.asset == account.asset else {
             throw .invalid("accountId", "session \(session.id) is paid from \(session.accountId), not \(account.id)")
         }
         self.session = session
         self.account = account
+        self.fundingEnd = fundingEnd
         debited = .zero(of: account.asset)
     }
 
     /// A new session's first update: refused with `insufficientFunds` when the balance cannot pay its first second
-    /// (or is empty, for a session of reported usage only).
-    public static func start(_ session: MeterSession, account: Account) throws(MeteringError) -> SessionUpdate {
-        let update = try SessionUpdate(session: session, account: account)
+    /// (or is empty, for a session of reported usage only) or its funding has ended.
+    public static func start(_ session: MeterSession, account: Account, fundingEnd: FundingEnd? = nil)
+        throws(MeteringError) -> SessionUpdate
+    {
+        let update = try SessionUpdate(session: session, account: account, fundingEnd: fundingEnd)
+        if let fundingEnd, fundingEnd.at <= session.startedAt.adding(seconds: 1) {
+            throw .insufficientFunds("the session's funding ends at its start: \(fundingEnd.reason.rawValue)")
+        }
         guard try update.isSolvent(at: session.startedAt) else {
             throw .insufficientFunds("the balance \(account.balance.decimalString) of account \(account.id) cannot pay the session's first second")
         }
@@ -51,6 +63,18 @@ public struct SessionUpdate: Sendable {
     /// Charges time metering up to `now` (see the type's rules). Does nothing unless the session is active and
     /// time-metered.
     public mutating func advance(to now: UnixTime) throws(MeteringError) {
+        time = max(time ?? now, now)
+        if let fundingEnd, session.isActive, fundingEnd.at < now {
+            // Charge up to the end of the funding (never after it) when it still pays, then stop there.
+            let end = max(fundingEnd.at, session.meteredUntil)
+            if fundingEnd.paysUntilEnd { try advanceTime(to: end) }
+            if session.isActive { markStopped(fundingEnd.reason, at: end) }
+            return
+        }
+        try advanceTime(to: now)
+    }
+
+    private mutating func advanceTime(to now: UnixTime) throws(MeteringError) {
         guard session.timeMetering != nil else { return }
         while session.isActive, session.meteredUntil < now {
             let start = session.meteredUntil
@@ -85,6 +109,7 @@ public struct SessionUpdate: Sendable {
 
     /// Charges up to `now`, then stops accrual. Pausing a paused session does nothing.
     public mutating func pause(at now: UnixTime) throws(MeteringError) {
+        time = max(time ?? now, now)
         switch session.state {
         case .paused: return
         case .stopped: throw .conflict("session \(session.id) is \(session.state); only an active session can be paused")
@@ -96,14 +121,18 @@ public struct SessionUpdate: Sendable {
         }
     }
 
-    /// Runs a paused session, or one stopped for insufficient funds, again from `now`; refused with
-    /// `insufficientFunds` (nothing changed) when the balance cannot pay the next second.
+    /// Runs a paused session, or one stopped for a resumable reason, again from `now`; refused with
+    /// `insufficientFunds` (nothing changed) when the balance cannot pay the next second or the funding has ended.
     public mutating func resume(at now: UnixTime) throws(MeteringError) {
+        time = max(time ?? now, now)
         switch session.state {
         case .active: return
-        case .stopped(.completed), .stopped(.cancelled):
+        case .stopped(let reason) where !reason.isResumable:
             throw .conflict("session \(session.id) is \(session.state), which is final")
-        case .paused, .stopped(.insufficientFunds):
+        case .paused, .stopped:
+            if let fundingEnd, fundingEnd.at <= now.adding(seconds: 1) {
+                throw .insufficientFunds("session \(session.id)'s funding has ended: \(fundingEnd.reason.rawValue)")
+            }
             guard try isSolvent(at: now) else {
                 throw .insufficientFunds("the balance \(account.balance.decimalString) cannot pay the next second of session \(session.id)")
             }
@@ -118,7 +147,9 @@ public struct SessionUpdate: Sendable {
     /// After a top-up: resumes the session if it stopped for insufficient funds and the balance can pay again.
     @discardableResult
     public mutating func resumeIfFunded(at now: UnixTime) throws(MeteringError) -> Bool {
-        guard session.state == .stopped(.insufficientFunds), try isSolvent(at: now) else { return false }
+        guard let reason = session.state.stopReason, reason.isResumable, fundingEnd.map({ $0.at > now.adding(seconds: 1) }) ?? true,
+            try isSolvent(at: now)
+        else { return false }
         try resume(at: now)
         return true
     }
@@ -126,11 +157,13 @@ public struct SessionUpdate: Sendable {
     /// Charges up to `now` and stops for good with `reason` (`completed` or `cancelled`). A session stopped for
     /// insufficient funds can be stopped for good too; its accrual ended when it stopped.
     public mutating func stop(_ reason: StopReason, at now: UnixTime) throws(MeteringError) {
+        time = max(time ?? now, now)
         guard reason != .insufficientFunds else { throw .invalid("reason", "is completed or cancelled") }
         switch session.state {
-        case .stopped(.completed), .stopped(.cancelled): throw .conflict("session \(session.id) is already \(session.state)")
+        case .stopped(let stopped) where !stopped.isResumable:
+            throw .conflict("session \(session.id) is already \(session.state)")
         case .active: try advance(to: now)
-        case .paused, .stopped(.insufficientFunds): break
+        case .paused, .stopped: break
         }
         markStopped(reason, at: session.stoppedAt ?? now)
     }
@@ -148,7 +181,7 @@ public struct SessionUpdate: Sendable {
             }
             switch session.state {
             case .active: break
-            case .stopped(.insufficientFunds):
+            case .stopped(let reason) where reason.isResumable:
                 refused.append(usage.id)
                 continue
             default: throw .conflict("session \(session.id) is \(session.state): usage cannot be recorded")
@@ -206,6 +239,8 @@ public struct SessionUpdate: Sendable {
                 }
             }
         }
+        // A known end of the funding (an expiry) is met exactly; a freeze is seen at the next tick.
+        if let fundingEnd, fundingEnd.at < position(due) { return max(fundingEnd.at, start) }
         return position(due)
     }
 

@@ -47,41 +47,6 @@ public struct Statement: Sendable {
     }
 }
 
-/// When an account's balance runs out at its running sessions' prices.
-public enum DepletionForecast {
-    /// Forecasts reach at most this far; a balance lasting longer has no depletion time.
-    public static let horizonSeconds: Int64 = 366 * 86_400
-
-    /// The instant the balance is spent if every active time-metered session of the account keeps running at its
-    /// plan's prices (the current rate, and the peak windows and tiers ahead): the last whole second, counted
-    /// from `now`, whose total charge the balance still pays, found by exact search over the sessions' charges.
-    /// Nil when nothing is metered by time or the balance outlasts `horizonSeconds`. Reported usage is not
-    /// forecast: it comes when the merchant reports it.
-    public static func depletionTime(of account: Account, sessions: [MeterSession], at now: UnixTime)
-        throws(MeteringError) -> UnixTime?
-    {
-        let running = try sessions.filter { $0.accountId == account.id && $0.isActive && $0.timeMetering != nil }
-            .map { (session) throws(MeteringError) in try SessionUpdate(session: session, account: account) }
-        guard !running.isEmpty else { return nil }
-        let balance = account.balance
-        func cost(_ step: Int64) throws(MeteringError) -> Amount {
-            var total = Amount.zero(of: account.asset)
-            for update in running {
-                let start = update.session.meteredUntil
-                let part = try update.cost(from: start, to: max(now, start).adding(seconds: step))
-                total = try MeteringError.money { () throws(MoneyError) in try total.adding(part) }
-            }
-            return total
-        }
-        guard try cost(horizonSeconds) > balance else { return nil }
-        guard try cost(0) <= balance else { return now }
-        let steps = try SessionUpdate.lastHolding(0...horizonSeconds) { (step) throws(MeteringError) in
-            try cost(step) <= balance
-        }
-        return now.adding(seconds: steps)
-    }
-}
-
 /// Checks of a reported batch before anything is priced or stored, each error naming the event at fault.
 public enum UsageBatch {
     public static let maximumCount = 5_000

@@ -44,7 +44,8 @@ public enum DeliveryOutcome: Sendable, Hashable {
 /// Money moves only in `topUp` (credit) and `updateSession` (debit): the debit and the session's charged total are
 /// written in one transaction with the usage and the events that caused them, and the store refuses, as a
 /// `StoreError`, an update in which the account did not lose exactly what the session charged or whose balance
-/// would go below zero.
+/// would go below zero. A grant-funded session's debit is a charge on its grant and channel (`GrantDraw`) in that
+/// same transaction.
 public protocol MeteringStore: Sendable {
     // MARK: Accounts
     /// Stores a new account; false (nothing changed) when the id is taken.
@@ -57,8 +58,13 @@ public protocol MeteringStore: Sendable {
     /// Top-ups of an account at or after `since`, oldest first, at most `limit` (1...500).
     func topUps(accountId: String, since: UnixTime, limit: Int) async throws -> [TopUp]
 
+    /// What a grant's channel can pay now and when its funding ends (`GrantDraw.allowance`), as the view account
+    /// of `funding` in `asset`: what a grant-funded session's start is checked against.
+    func grantFunding(_ funding: GrantFunding, asset: Asset) async throws -> (account: Account, end: FundingEnd?)
+
     // MARK: Sessions
     /// Stores a new session as `SessionUpdate.start` accepted it; false (nothing changed) when the id is taken.
+    /// A grant-funded session's `accountId` names its view (`grant:<grant id>:<payee>`), created with it.
     func createSession(_ session: MeterSession) async throws -> Bool
     func session(_ sessionId: String) async throws -> MeterSession?
     /// The account's sessions, newest first, at most 500.

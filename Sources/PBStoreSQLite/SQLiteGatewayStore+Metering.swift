@@ -13,8 +13,14 @@ extension SQLiteGatewayStore {
         }
     }
 
+    /// A prepaid account, or for `grant:<grant id>:<payee>` the grant's view: what its channel's window pays now.
     public func account(_ accountId: String) async throws -> Account? {
-        try withConnection { (database) throws(StoreError) in try Self.account(accountId, in: database) }
+        let now = clock.now
+        return try withConnection { (database) throws(StoreError) in
+            guard let stored = try Self.account(accountId, in: database) else { return nil }
+            guard GrantFunding.isGrantAccount(accountId) else { return stored }
+            return try Self.grantView(accountId: accountId, stored: stored, now: now, in: database)
+        }
     }
 
     public func topUp(accountId: String, topUpId: String, amount: Amount, at time: UnixTime) async throws -> TopUpResult? {
@@ -64,23 +70,30 @@ extension SQLiteGatewayStore {
 
     public func createSession(_ session: MeterSession) async throws -> Bool {
         let document = try SQLiteMeteringRows.sessionDocument(session)
+        let now = clock.now
         return try withConnection { (database) throws(StoreError) in
-            guard let account = try Self.account(session.accountId, in: database) else {
-                throw StoreError("session \(session.id) is for unknown account \(session.accountId)")
+            try database.transaction { () throws(StoreError) -> Bool in
+                if session.funding != nil {
+                    try Self.ensureGrantAccountRow(for: session, in: database)
+                } else if try Self.account(session.accountId, in: database) == nil {
+                    throw StoreError("session \(session.id) is for unknown account \(session.accountId)")
+                }
+                let (account, end) = try Self.payingAccount(for: session, now: now, in: database)
+                let nextDue = try Self.schedule(
+                    session, account: account, fundingEnd: end, now: session.startedAt, in: database)
+                try database.query(
+                    """
+                    INSERT OR IGNORE INTO meter_sessions (session_id, account_id, state, stop_reason, charged, next_due_at_ms,
+                        document, created_at_ms, updated_at_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .text(session.id), .text(session.accountId), .text(session.state.name),
+                        .optionalText(session.state.stopReason?.rawValue), .amount(session.charged.baseUnits),
+                        nextDue.map { .time($0) } ?? .null, .text(document), .time(session.startedAt), .time(session.updatedAt),
+                    ])
+                return database.changes == 1
             }
-            let nextDue = try Self.nextDue(session, account: account)
-            try database.query(
-                """
-                INSERT OR IGNORE INTO meter_sessions (session_id, account_id, state, stop_reason, charged, next_due_at_ms,
-                    document, created_at_ms, updated_at_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    .text(session.id), .text(session.accountId), .text(session.state.name),
-                    .optionalText(session.state.stopReason?.rawValue), .amount(session.charged.baseUnits),
-                    nextDue.map { .time($0) } ?? .null, .text(document), .time(session.startedAt), .time(session.updatedAt),
-                ])
-            return database.changes == 1
         }
     }
 
@@ -113,20 +126,19 @@ extension SQLiteGatewayStore {
         _ sessionId: String, usageIds: [String],
         change: @escaping @Sendable (inout SessionUpdate, Set<String>) throws -> Void
     ) async throws -> SessionUpdate? {
-        try await meteringBatcher.write { (database) in
+        let now = clock.now
+        return try await meteringBatcher.write { (database) in
             guard let session = try Self.session(sessionId, in: database) else { return SQLiteMeteringOutcome(nil) }
-            guard let account = try Self.account(session.accountId, in: database) else {
-                throw StoreError("session \(sessionId) has no account \(session.accountId)")
-            }
+            let (account, fundingEnd) = try Self.payingAccount(for: session, now: now, in: database)
             var recorded: Set<String> = []
             for usageId in usageIds {
                 let found = try database.query(
                     "SELECT 1 FROM usage_events WHERE session_id = ? AND event_id = ?", [.text(sessionId), .text(usageId)])
                 if !found.isEmpty { recorded.insert(usageId) }
             }
-            var update = try SessionUpdate(session: session, account: account)
+            var update = try SessionUpdate(session: session, account: account, fundingEnd: fundingEnd)
             try change(&update, recorded)
-            try Self.write(update, session: session, account: account, in: database)
+            try Self.write(update, session: session, account: account, now: now, in: database)
             return SQLiteMeteringOutcome(update)
         }.update
     }
@@ -136,7 +148,8 @@ extension SQLiteGatewayStore {
     /// Writes a session update after checking that it balances: same session and account, no top-up inside, the
     /// balance lowered by exactly `debited` and the session's charged total raised by exactly the same.
     private static func write(
-        _ update: SessionUpdate, session: MeterSession, account: Account, in database: SQLiteConnection
+        _ update: SessionUpdate, session: MeterSession, account: Account, now storeNow: UnixTime,
+        in database: SQLiteConnection
     ) throws(StoreError) {
         let after = update.session, afterAccount = update.account, debited = update.debited
         guard after.id == session.id, after.accountId == session.accountId, afterAccount.id == account.id,
@@ -147,7 +160,9 @@ extension SQLiteGatewayStore {
             throw StoreError("the update of session \(session.id) does not balance: debited \(debited), "
                 + "balance \(account.balance) -> \(afterAccount.balance), charged \(session.charged) -> \(after.charged)")
         }
-        let nextDue = try nextDue(after, account: afterAccount)
+        let now = update.time ?? storeNow
+        let nextDue = try schedule(
+            after, account: afterAccount, fundingEnd: update.fundingEnd, now: now, in: database)
         try database.query(
             """
             UPDATE meter_sessions SET state = ?, stop_reason = ?, charged = ?, next_due_at_ms = ?, document = ?,
@@ -160,8 +175,13 @@ extension SQLiteGatewayStore {
                 .time(after.updatedAt), .text(session.id), .amount(session.charged.baseUnits),
             ])
         guard database.changes == 1 else { throw StoreError("session \(session.id) changed during its update") }
-        if afterAccount != account { try writeAccount(afterAccount, previous: account, in: database) }
-        if !debited.isZero {
+        if let funding = session.funding {
+            // A grant pays: the debit is a charge on the grant and the channel; the view account is not stored.
+            if !debited.isZero { try draw(debited, before: session, funding: funding, now: now, in: database) }
+        } else if afterAccount != account {
+            try writeAccount(afterAccount, previous: account, in: database)
+        }
+        if session.funding == nil, !debited.isZero {
             try database.query(
                 """
                 INSERT INTO account_entries (account_id, kind, top_up_id, session_id, amount, balance_after, at_ms)
@@ -219,8 +239,10 @@ extension SQLiteGatewayStore {
         guard database.changes == 1 else { throw StoreError("account \(account.id) changed during the write") }
     }
 
-    private static func nextDue(_ session: MeterSession, account: Account) throws(StoreError) -> UnixTime? {
-        do { return try SessionUpdate(session: session, account: account).nextDueAt() } catch {
+    static func nextDue(_ session: MeterSession, account: Account, fundingEnd: FundingEnd?) throws(StoreError)
+        -> UnixTime?
+    {
+        do { return try SessionUpdate(session: session, account: account, fundingEnd: fundingEnd).nextDueAt() } catch {
             throw StoreError("session \(session.id)'s next tick cannot be computed: \(error)")
         }
     }

@@ -15,8 +15,9 @@ extension SQLiteGatewayStore {
         try await chargeBatcher.charge { (database) in try Self.charge(request, decide: decide, in: database) }
     }
 
-    /// Reads the context, decides and writes one charge inside the caller's transaction (a batch's savepoint).
-    private static func charge(
+    /// Reads the context, decides and writes one charge inside the caller's transaction (a batch's savepoint, or a
+    /// grant-funded session's update).
+    static func charge(
         _ request: ChargeRequest, decide: @Sendable (ChargeContext) -> ChargeDecision, in database: SQLiteConnection
     ) throws(StoreError) -> ChargeDecision {
         let grantId = request.channel.grantId
@@ -33,17 +34,9 @@ extension SQLiteGatewayStore {
                 """,
                 [.bytes32(grantId), .time(rateWindowStart)])[0].integer(0)
         }
-        var spentInPeriod: UInt128 = 0
-        if let periodStart = request.periodStart {
-            // Amounts are decimal text, which SQL cannot add exactly: they are summed here, with a check.
-            let amounts = try database.query(
-                """
-                SELECT amount FROM payments
-                WHERE grant_id = ? AND status IN ('charged', 'held') AND created_at_ms >= ?
-                """,
-                [.bytes32(grantId), .time(periodStart)])
-            for row in amounts { spentInPeriod = try Self.add(spentInPeriod, try row.amount(0)) }
-        }
+        let spentInPeriod = try request.periodStart.map { (start) throws(StoreError) in
+            try Self.spent(grantId: grantId, since: start, in: database)
+        } ?? 0
         let decision = decide(
             ChargeContext(
                 grant: grant, channel: channel, existingPayment: existing,
@@ -53,6 +46,20 @@ extension SQLiteGatewayStore {
                 mutation, for: request, grant: grant, channel: channel, existing: existing, in: database)
         }
         return decision
+    }
+
+    /// Charged and held amounts under the grant since `start`: what its period allowance has used.
+    static func spent(grantId: Bytes32, since start: UnixTime, in database: SQLiteConnection) throws(StoreError) -> UInt128 {
+        // Amounts are decimal text, which SQL cannot add exactly: they are summed here, with a check.
+        let amounts = try database.query(
+            """
+            SELECT amount FROM payments
+            WHERE grant_id = ? AND status IN ('charged', 'held') AND created_at_ms >= ?
+            """,
+            [.bytes32(grantId), .time(start)])
+        var total: UInt128 = 0
+        for row in amounts { total = try Self.add(total, try row.amount(0)) }
+        return total
     }
 
     public func voidPayment(_ receiptId: Bytes32, at time: UnixTime) async throws -> PaymentRecord? {

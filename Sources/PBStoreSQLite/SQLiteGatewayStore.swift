@@ -17,9 +17,13 @@ public final class SQLiteGatewayStore: GatewayStore, Sendable {
     let database: SQLiteDatabase
     let chargeBatcher: SQLiteChargeBatcher
     let meteringBatcher: SQLiteMeteringBatcher
+    /// Stamps migrations, and is "now" for what a grant-funded session's funding can pay (the grant's period, the
+    /// window's expiry): give the store the gateway's clock.
+    let clock: any WallClock
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations. `clock` stamps them.
     public init(path: String, clock: any WallClock = SystemWallClock()) throws {
+        self.clock = clock
         let opened = try SQLiteConnection(path: path)
         try SQLiteSchema.migrate(opened, at: clock.now)
         database = SQLiteDatabase(opened)

@@ -31,10 +31,14 @@ struct CommandRunner {
 
     func run(_ arguments: String...) throws -> Result { try run(arguments) }
 
-    func run(_ arguments: [String]) throws -> Result {
+    /// Runs `pb` with `arguments`; `environment` adds to (or overrides) the test's own environment.
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         process.currentDirectoryURL = directory
         let output = Pipe(), errorOutput = Pipe()
         process.standardOutput = output

@@ -11,4 +11,7 @@ import Testing
     @Test func usageEventsAreIdempotentById() async throws { try await suite.usageEventsAreIdempotentById() }
     @Test func aFailingUpdateWritesNothing() async throws { try await suite.aFailingUpdateWritesNothing() }
     @Test func dueSessionsEventsAndDeliveries() async throws { try await suite.dueSessionsEventsAndDeliveries() }
+    @Test func sessionsSharingABalanceAreDueWhenItRunsOut() async throws {
+        try await suite.sessionsSharingABalanceAreDueWhenItRunsOut()
+    }
 }

@@ -165,4 +165,44 @@ public struct MeteringStoreSuite: Sendable {
         #expect(try await store.pendingEvents(dueAt: due.adding(seconds: 10_000), limit: 10).isEmpty)
         #expect(try await store.meteringEvents(accountId: "agent", sessionId: nil, after: nil, limit: 10).items.count == 2)
     }
+
+    /// Two time-metered sessions on one balance: each is due no later than the second the balance runs out with
+    /// both running, so neither runs unpaid past it until its own next tick; both stop at that second, and the
+    /// balance is split exactly.
+    public func sessionsSharingABalanceAreDueWhenItRunsOut() async throws {
+        let store = try await makeStore()
+        let quiet = try LowBalancePolicy(fraction: "0")
+        #expect(try await store.createAccount(Account(id: "shared", asset: .usdc, lowBalance: quiet, createdAt: Self.start)))
+        _ = try await store.topUp(accountId: "shared", topUpId: "t", amount: Self.usdc("10"), at: Self.start)
+        for id in ["a", "b"] {
+            let account = try #require(try await store.account("shared"))
+            let session = try MeterSession(
+                id: id, account: account, service: "gpu", plan: try MeteringExamples.gpuPlan(),
+                timeMetering: TimeMetering(unit: .second, intervalSeconds: 3_600), at: Self.start)
+            #expect(try await store.createSession(session))
+        }
+        func advance(_ id: String, to seconds: Int64) async throws {
+            _ = try await store.updateSession(id, usageIds: []) { update, _ in
+                try update.advance(to: Self.start.adding(seconds: seconds))
+            }
+        }
+        #expect(try await store.dueSessionIds(at: Self.start.adding(seconds: 3_600), limit: 10) == ["a", "b"])
+        try await advance("a", to: 3_600)
+        try await advance("b", to: 3_600)
+        // 2.8 U left at 0.002 U/s: it runs out at 5,000 s, well before either's next interval at 7,200 s.
+        #expect(try await store.dueSessionIds(at: Self.start.adding(seconds: 4_999), limit: 10).isEmpty)
+        #expect(try await store.dueSessionIds(at: Self.start.adding(seconds: 5_000), limit: 10) == ["a", "b"])
+        try await advance("a", to: 5_000)
+        try await advance("b", to: 5_000)
+        #expect(try await store.dueSessionIds(at: Self.start.adding(seconds: 5_001), limit: 10) == ["a"])
+        try await advance("a", to: 5_001)
+        for id in ["a", "b"] {
+            let session = try #require(try await store.session(id))
+            #expect(session.state == .stopped(.insufficientFunds), "\(id)")
+            #expect(session.stoppedAt == Self.start.adding(seconds: 5_000), "\(id)")
+            #expect(session.charged == Self.usdc("5"), "\(id)")
+        }
+        #expect(try await store.account("shared")?.balance.isZero == true)
+        #expect(try await store.dueSessionIds(at: Self.start.adding(seconds: 100_000), limit: 10).isEmpty)
+    }
 }

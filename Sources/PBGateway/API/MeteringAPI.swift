@@ -1,7 +1,9 @@
 import HTTPTypes
 import Hummingbird
 import PBCore
+import PBGuard
 import PBMetering
+import PBProtocol
 import PBStore
 
 /// Prepaid accounts and stream sessions under `/v1` (docs/METERING.md), merchant-key authenticated like the rest
@@ -10,6 +12,8 @@ import PBStore
 struct MeteringAPI: Sendable {
     let store: any GatewayStore
     let meter: Meter
+    /// Checks and charges the window vouchers that pay grant-funded sessions.
+    let processor: PaymentProcessor
 
     func register(on merchant: RouterGroup<GatewayRequestContext>) {
         merchant.post("/accounts") { request, context in
@@ -58,7 +62,7 @@ struct MeteringAPI: Sendable {
             let query = request.uri.queryParameters
             return try await events(request, accountId: query["accountId"].map(String.init), sessionId: query["sessionId"].map(String.init))
         }
-        MeterSessionsAPI(store: store, meter: meter).register(on: merchant)
+        MeterSessionsAPI(api: self).register(on: merchant)
     }
 
     /// Parses the body, runs `operation` under the request's `Idempotency-Key` (when sent) with metering errors
@@ -91,24 +95,59 @@ struct MeteringAPI: Sendable {
 /// `/v1/meter-sessions`: start, report usage in bulk, pause, resume, stop, read with state, statement and
 /// predicted depletion, list usage and events.
 struct MeterSessionsAPI: Sendable {
-    let store: any GatewayStore
-    let meter: Meter
+    let api: MeteringAPI
+    var store: any GatewayStore { api.store }
+    var meter: Meter { api.meter }
 
     func register(on merchant: RouterGroup<GatewayRequestContext>) {
-        let api = MeteringAPI(store: store, meter: meter)
+        let api = self.api
         merchant.post("/meter-sessions") { request, context in
             try await api.idempotent(request, context) { body in
-                let service = try MeteringRequests.requiredString(body, "service")
-                guard try await store.service(service) != nil else {
-                    throw GatewayError.badRequest("service: no service '\(service)'")
+                let serviceId = try MeteringRequests.requiredString(body, "service")
+                guard let service = try await store.service(serviceId) else {
+                    throw GatewayError.badRequest("service: no service '\(serviceId)'")
                 }
-                let session = try await meter.startSession(
-                    id: try MeteringRequests.optionalString(body, "id"),
-                    accountId: try MeteringRequests.requiredString(body, "accountId"), service: service,
-                    plan: try MeteringRequests.plan(body["plan"]),
-                    timeMetering: try MeteringRequests.timeMetering(body["metering"]))
+                let id = try MeteringRequests.optionalString(body, "id")
+                let plan = try MeteringRequests.plan(body["plan"])
+                let metering = try MeteringRequests.timeMetering(body["metering"])
+                let session: MeterSession
+                if body["voucher"] != nil {
+                    guard body["accountId"] == nil else {
+                        throw GatewayError.badRequest("accountId: a session is paid by an account or a voucher, not both")
+                    }
+                    let voucher = try MeteringRequests.voucher(body)
+                    let channel = try await api.processor.openSessionWindow(
+                        voucher: voucher, grant: try MeteringRequests.grant(body), service: service)
+                    session = try await MeteringRequests.mapping {
+                        try await meter.startGrantSession(
+                            id: id, funding: try GrantFunding(grantId: channel.grantId, payee: channel.payee.lowercased),
+                            service: serviceId, plan: plan, timeMetering: metering)
+                    }
+                } else {
+                    session = try await meter.startSession(
+                        id: id, accountId: try MeteringRequests.requiredString(body, "accountId"), service: serviceId,
+                        plan: plan, timeMetering: metering)
+                }
                 let created = try await sessionJSON(session.id)
                 return (.created, created)
+            }
+        }
+        // A grant-funded session's "top-up": the agent's next window voucher on the channel, which resumes the
+        // channel's sessions stopped for insufficient funds.
+        merchant.post("/meter-sessions/:sessionId/vouchers") { request, context in
+            let sessionId = try context.parameters.require("sessionId")
+            return try await api.idempotent(request, context) { body in
+                guard let session = try await store.session(sessionId) else { throw GatewayError.notFound("no session \(sessionId)") }
+                guard let funding = session.funding, let service = try await store.service(session.service) else {
+                    throw GatewayError.badRequest("voucher: session \(sessionId) is paid by a prepaid account; top it up")
+                }
+                let channel = try await api.processor.openSessionWindow(
+                    voucher: try MeteringRequests.voucher(body), grant: nil, service: service)
+                guard channel.grantId == funding.grantId, channel.payee.lowercased == funding.payee else {
+                    throw GatewayError.badRequest("voucher: pays another channel than session \(sessionId)'s")
+                }
+                _ = try await meter.resumeFundedSessions(accountId: funding.accountId)
+                return (.ok, try await sessionJSON(sessionId))
             }
         }
         merchant.get("/meter-sessions/:sessionId") { _, context in

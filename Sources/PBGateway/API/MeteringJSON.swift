@@ -42,7 +42,9 @@ enum MeteringJSON {
 
     static func session(_ session: MeterSession, statement: Statement?, depletesAt: UnixTime?) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [
-            ("id", .string(session.id)), ("accountId", .string(session.accountId)), ("service", .string(session.service)),
+            ("id", .string(session.id)), ("accountId", .string(session.accountId)),
+            ("grantId", text(session.funding?.grantId.hex)), ("payee", text(session.funding?.payee)),
+            ("service", .string(session.service)),
             ("state", .string(session.state.name)), ("stopReason", text(session.state.stopReason?.rawValue)),
             ("status", .string(session.state.description)), ("metering", metering(session.timeMetering)),
             ("startedAt", time(session.startedAt)), ("stoppedAt", time(session.stoppedAt)),

@@ -3,6 +3,7 @@ import HTTPTypes
 import PBCore
 import PBMetering
 import PBPricing
+import PBProtocol
 
 /// Reading the metering API's request bodies. Every error is a 400 naming the field at fault (`events[3].id`,
 /// `plan.prices[0].rate`); nothing is recorded for a request that fails here.
@@ -131,6 +132,23 @@ enum MeteringRequests {
                 id: id, at: at.map(UnixTime.init(milliseconds:)) ?? now, quantities: quantities,
                 dimensions: try dimensions(item["dimensions"], field: "\(field).dimensions"))
         }
+    }
+
+    /// `voucher`: the agent's signed window-opening voucher (`{typedData, signature}` or the wire form).
+    static func voucher(_ body: JSONValue) throws -> SignedPaymentVoucher {
+        guard let value = body["voucher"], case .voucher(let voucher) = try SessionDocument.parse(value) else {
+            throw GatewayError.badRequest("voucher: must be a signed payment voucher")
+        }
+        return voucher
+    }
+
+    /// `grant`, optional: the signed grant the voucher spends under, when the gateway has not registered it.
+    static func grant(_ body: JSONValue) throws -> SignedSessionGrant? {
+        guard let value = body["grant"], value != .null else { return nil }
+        guard case .grant(let grant) = try SessionDocument.parse(value) else {
+            throw GatewayError.badRequest("grant: must be a signed session grant")
+        }
+        return grant
     }
 
     /// `reason` of a stop: `completed` (default) or `cancelled`.

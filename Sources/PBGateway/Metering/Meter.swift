@@ -33,6 +33,9 @@ public struct Meter: Sendable {
         -> (result: TopUpResult, resumed: [MeterSession])?
     {
         try MeteringName.validate(topUpId, field: "Idempotency-Key")
+        guard !GrantFunding.isGrantAccount(accountId) else {
+            throw MeteringError.invalid("accountId", "a grant's funding grows by a new window voucher, not a top-up")
+        }
         guard let account = try await store.account(accountId) else { return nil }
         guard amount.decimals == account.asset.decimals, !amount.isZero else {
             throw MeteringError.invalid("amount", "must be above zero, in \(account.asset.symbol)")
@@ -74,6 +77,20 @@ public struct Meter: Sendable {
             id: id ?? Identifier.make(prefix: "ms", clock: clock).description, account: account, service: service,
             plan: plan, timeMetering: timeMetering, at: clock.now)
         _ = try SessionUpdate.start(session, account: account)
+        guard try await store.createSession(session) else { throw MeteringError.conflict("session \(session.id) exists") }
+        return session
+    }
+
+    /// Starts a session paid by a session key's grant, drawing on the channel's open credit window (`GrantDraw`);
+    /// refused (`insufficient_funds`) when the window cannot pay its first second or the funding has ended.
+    public func startGrantSession(
+        id: String? = nil, funding: GrantFunding, service: String, plan: PricePlan, timeMetering: TimeMetering?
+    ) async throws -> MeterSession {
+        let (account, end) = try await store.grantFunding(funding, asset: plan.asset)
+        let session = try MeterSession(
+            id: id ?? Identifier.make(prefix: "ms", clock: clock).description, account: account, service: service,
+            plan: plan, timeMetering: timeMetering, funding: funding, at: clock.now)
+        _ = try SessionUpdate.start(session, account: account, fundingEnd: end)
         guard try await store.createSession(session) else { throw MeteringError.conflict("session \(session.id) exists") }
         return session
     }

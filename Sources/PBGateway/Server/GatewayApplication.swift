@@ -61,7 +61,7 @@ public struct GatewayApplication: Sendable {
             onRatesChanged: { [catalog] in try await catalog.reloadRates() }, metrics: metrics
         ).register(on: router)
         FacilitatorAPI(processor: processor, pricing: catalog).register(on: router)
-        MeteringAPI(store: store, meter: meter).register(on: router.group("/v1").add(middleware: APIKeyAuthenticator(store: store)))
+        MeteringAPI(store: store, meter: meter, processor: processor).register(on: router.group("/v1").add(middleware: APIKeyAuthenticator(store: store)))
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
