@@ -6,7 +6,7 @@ refunds exactly as a chain charges them.
 Usage (from the repository root):
     python3 contracts/tests/gas_report.py              # Markdown tables, for docs/CONTRACTS.md and PERFORMANCE.md
     python3 contracts/tests/gas_report.py --json       # the same figures as JSON ({"steps": ..., "scenario1": ...})
-    python3 contracts/tests/gas_report.py --sizes 1,10 # other batch sizes (default 1,10,100)
+    python3 contracts/tests/gas_report.py --sizes 1,10 # other batch sizes (default 1,2,10,100)
 
 Scenario: N owners, each with 100 USDC in escrow and one grant for its own session key; one payee; the gateway's
 settlement key (the payee's settler) submits all N vouchers in one validateAndRecord. "first" opens the N channels
@@ -270,7 +270,7 @@ def scenario_markdown(scenario: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown tables")
-    parser.add_argument("--sizes", default="1,10,100", help="batch sizes, comma-separated (at most 128)")
+    parser.add_argument("--sizes", default="1,2,10,100", help="batch sizes, comma-separated (at most 128)")
     options = parser.parse_args()
     rows, scenario = measure([int(size) for size in options.sizes.split(",")])
     if options.json:
