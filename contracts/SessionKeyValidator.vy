@@ -51,12 +51,20 @@ NOTHING_TO_SETTLE: constant(uint8) = 9
 OVER_LIMIT: constant(uint8) = 10
 INSUFFICIENT_ESCROW: constant(uint8) = 11
 
-# Grant flags, packed into the top byte of `_grant_owner`.
+# A grant's flags, packed into the top byte of `_grant_owner` (see the storage layout below).
 FLAG_FROZEN: constant(uint256) = 1
 FLAG_ANY_PAYEE: constant(uint256) = 2
+# The grant names exactly one payee: its only channel's paid amount is the grant's `spent`, so it needs no slot.
+FLAG_ONE_PAYEE: constant(uint256) = 4
+# validAfter or validUntil needs more than 44 bits; the exact values are in `_grant_times` (read by getGrant only).
+FLAG_WIDE_TIMES: constant(uint256) = 8
 MASK_160: constant(uint256) = (1 << 160) - 1
-MASK_64: constant(uint256) = (1 << 64) - 1
 MASK_128: constant(uint256) = (1 << 128) - 1
+MASK_96: constant(uint256) = (1 << 96) - 1
+MASK_64: constant(uint256) = (1 << 64) - 1
+# 2**44 - 1 seconds is the year 559,444: any block timestamp is below it, so a time saturated at this value
+# compares with block.timestamp exactly as the full uint64 does.
+MAX_TIME_44: constant(uint256) = (1 << 44) - 1
 
 # The settlement period must leave a payee real time to react, and must not lock an owner's funds for years.
 MIN_SETTLEMENT_PERIOD: constant(uint256) = 3600
@@ -193,19 +201,25 @@ isGuardian: public(HashMap[address, HashMap[address, bool]])
 # payee -> settler (e.g. the gateway's settlement account) -> may submit the payee's claims.
 isSettler: public(HashMap[address, HashMap[address, bool]])
 
-# A grant, packed by hand into four slots (Vyper gives each struct member a slot of its own, and settling a voucher
-# reads all of them: four cold reads instead of nine save ~10k gas per voucher):
-#   _grant_key     = sessionKey | validAfter << 160
-#   _grant_owner   = owner | validUntil << 160 | flags << 224      (owner == 0: no such grant)
-#   _grant_asset   = asset
+# A grant, packed by hand into the four slots a settlement reads (Vyper gives each struct member a slot of its own;
+# each cold slot costs 2,100 gas per voucher):
+#   _grant_owner   = owner | validAfter44 << 160 | validUntil44 << 204 | flags << 248   (owner == 0: no such grant)
+#   _grant_key     = sessionKey | (payee >> 64) << 160
+#   _grant_asset   = asset | (payee & MASK_64) << 160
 #   _grant_amounts = totalLimit | spent << 128
+# `payee` is the grant's only payee when FLAG_ONE_PAYEE is set (zero otherwise). The times are saturated at
+# MAX_TIME_44; when one does not fit, FLAG_WIDE_TIMES is set and `_grant_times` keeps both exactly.
 _grant_key: HashMap[bytes32, uint256]
 _grant_owner: HashMap[bytes32, uint256]
-_grant_asset: HashMap[bytes32, address]
+_grant_asset: HashMap[bytes32, uint256]
 _grant_amounts: HashMap[bytes32, uint256]
+_grant_times: HashMap[bytes32, uint256]
+# The allowed payees of a grant that names two or more (a one-payee grant keeps its payee in its own slots).
 _grant_payee: HashMap[bytes32, HashMap[address, bool]]
-# grantId -> payee -> the cumulative amount already paid on that channel.
+# grantId -> payee -> the cumulative amount already paid on that channel, for grants without FLAG_ONE_PAYEE.
 _settled: HashMap[bytes32, HashMap[address, uint128]]
+# The payouts of one validateAndRecord, before they are made (transient: never more than one call's worth).
+_payouts: transient(HashMap[uint256, Payout])
 
 # The domain separator is cached for the deployment chain and rebuilt if the chain id ever changes (a fork).
 _CACHED_CHAIN_ID: immutable(uint256)
@@ -331,20 +345,32 @@ def voucherDigest(voucher: PaymentVoucher) -> bytes32:
 
 
 @internal
+@pure
+def _one_payee(key_word: uint256, asset_word: uint256) -> address:
+    # The payee's high 96 bits ride above the session key, its low 64 above the asset (the layout above).
+    return convert(((key_word >> 160) << 64) | (asset_word >> 160), address)
+
+
+@internal
 @view
 def _load_grant(grant_id: bytes32) -> GrantState:
-    key: uint256 = self._grant_key[grant_id]
     owner_word: uint256 = self._grant_owner[grant_id]
     amounts: uint256 = self._grant_amounts[grant_id]
-    flags: uint256 = owner_word >> 224
+    flags: uint256 = owner_word >> 248
+    valid_after: uint256 = (owner_word >> 160) & MAX_TIME_44
+    valid_until: uint256 = (owner_word >> 204) & MAX_TIME_44
+    if flags & FLAG_WIDE_TIMES != 0:
+        times: uint256 = self._grant_times[grant_id]
+        valid_after = times & MASK_64
+        valid_until = times >> 64
     return GrantState(
         owner=convert(owner_word & MASK_160, address),
-        sessionKey=convert(key & MASK_160, address),
-        asset=self._grant_asset[grant_id],
+        sessionKey=convert(self._grant_key[grant_id] & MASK_160, address),
+        asset=convert(self._grant_asset[grant_id] & MASK_160, address),
         totalLimit=convert(amounts & MASK_128, uint128),
         spent=convert(amounts >> 128, uint128),
-        validAfter=convert((key >> 160) & MASK_64, uint64),
-        validUntil=convert((owner_word >> 160) & MASK_64, uint64),
+        validAfter=convert(valid_after, uint64),
+        validUntil=convert(valid_until, uint64),
         frozen=flags & FLAG_FROZEN != 0,
         anyPayee=flags & FLAG_ANY_PAYEE != 0,
     )
@@ -361,14 +387,24 @@ def _register(grant: SessionGrant, grant_id: bytes32, owner_signed: bool):
     assert self._grant_owner[grant_id] == 0, "grant: already registered"
 
     flags: uint256 = 0
+    payee_word: uint256 = 0
     if len(grant.payees) == 0:
         flags = FLAG_ANY_PAYEE
-    for payee: address in grant.payees:
-        self._grant_payee[grant_id][payee] = True
-    self._grant_key[grant_id] = convert(grant.sessionKey, uint256) | (convert(grant.validAfter, uint256) << 160)
-    self._grant_owner[grant_id] = convert(grant.owner, uint256) | (convert(grant.validUntil, uint256) << 160) \
-        | (flags << 224)
-    self._grant_asset[grant_id] = grant.asset
+    elif len(grant.payees) == 1:
+        flags = FLAG_ONE_PAYEE
+        payee_word = convert(grant.payees[0], uint256)
+    else:
+        for payee: address in grant.payees:
+            self._grant_payee[grant_id][payee] = True
+    valid_after: uint256 = convert(grant.validAfter, uint256)
+    valid_until: uint256 = convert(grant.validUntil, uint256)
+    if valid_until > MAX_TIME_44:  # validAfter < validUntil, so this covers both
+        flags |= FLAG_WIDE_TIMES
+        self._grant_times[grant_id] = valid_after | (valid_until << 64)
+    self._grant_owner[grant_id] = convert(grant.owner, uint256) | (min(valid_after, MAX_TIME_44) << 160) \
+        | (min(valid_until, MAX_TIME_44) << 204) | (flags << 248)
+    self._grant_key[grant_id] = convert(grant.sessionKey, uint256) | ((payee_word >> 64) << 160)
+    self._grant_asset[grant_id] = convert(grant.asset, uint256) | ((payee_word & MASK_64) << 160)
     self._grant_amounts[grant_id] = convert(grant.totalLimit, uint256)
     log SessionKeyCreated(
         grantId=grant_id, owner=grant.owner, sessionKey=grant.sessionKey, asset=grant.asset,
@@ -417,12 +453,19 @@ def getGrant(grant_id: bytes32) -> GrantState:
 @external
 @view
 def isPayeeAllowed(grant_id: bytes32, payee: address) -> bool:
-    return self._grant_payee[grant_id][payee] or (self._grant_owner[grant_id] >> 224) & FLAG_ANY_PAYEE != 0
+    flags: uint256 = self._grant_owner[grant_id] >> 248
+    if flags & FLAG_ONE_PAYEE != 0:
+        return payee == self._one_payee(self._grant_key[grant_id], self._grant_asset[grant_id])
+    return flags & FLAG_ANY_PAYEE != 0 or self._grant_payee[grant_id][payee]
 
 
 @external
 @view
 def settledAmount(grant_id: bytes32, payee: address) -> uint128:
+    if (self._grant_owner[grant_id] >> 248) & FLAG_ONE_PAYEE != 0:
+        if payee != self._one_payee(self._grant_key[grant_id], self._grant_asset[grant_id]):
+            return 0
+        return convert(self._grant_amounts[grant_id] >> 128, uint128)
     return self._settled[grant_id][payee]
 
 
@@ -442,8 +485,8 @@ def freezeSessionKey(grant_id: bytes32):
     owner: address = convert(owner_word & MASK_160, address)
     assert owner != empty(address), "grant: unknown"
     assert msg.sender == owner or self.isGuardian[owner][msg.sender], "freeze: not the owner or a guardian"
-    if (owner_word >> 224) & FLAG_FROZEN == 0:
-        self._grant_owner[grant_id] = owner_word | (FLAG_FROZEN << 224)
+    if (owner_word >> 248) & FLAG_FROZEN == 0:
+        self._grant_owner[grant_id] = owner_word | (FLAG_FROZEN << 248)
         log SessionKeyFrozen(grantId=grant_id, by=msg.sender)
 
 
@@ -453,8 +496,8 @@ def unfreezeSessionKey(grant_id: bytes32):
     """@notice Only the owner unfreezes: a guardian's freeze is a brake a compromised guardian cannot release."""
     owner_word: uint256 = self._grant_owner[grant_id]
     assert convert(owner_word & MASK_160, address) == msg.sender, "unfreeze: not the owner"
-    if (owner_word >> 224) & FLAG_FROZEN != 0:
-        self._grant_owner[grant_id] = owner_word & ~(FLAG_FROZEN << 224)
+    if (owner_word >> 248) & FLAG_FROZEN != 0:
+        self._grant_owner[grant_id] = owner_word & ~(FLAG_FROZEN << 248)
         log SessionKeyUnfrozen(grantId=grant_id)
 
 
@@ -471,61 +514,77 @@ def setSettler(settler: address, enabled: bool):
 
 
 @internal
-@view
-def _check(claim: Claim, grant: GrantState) -> uint8:
-    voucher: PaymentVoucher = claim.voucher
-    if grant.owner == empty(address):
-        return GRANT_UNKNOWN
-    # The submitter chooses chargedCumulativeAmount, so only the payee (or its settler) may: anyone else could
-    # claim a credit window's unused remainder on the payee's behalf.
-    if msg.sender != voucher.payee and not self.isSettler[voucher.payee][msg.sender]:
-        return NOT_SETTLER
-    if block.timestamp < convert(grant.validAfter, uint256):
-        return NOT_YET_VALID
-    if block.timestamp >= convert(grant.validUntil, uint256) + settlementPeriod:
-        return EXPIRED
-    if grant.frozen:
-        return FROZEN
-    if not grant.anyPayee and not self._grant_payee[voucher.grantId][voucher.payee]:
-        return PAYEE_NOT_ALLOWED
-    if not self._well_formed(convert(claim.v, uint256), claim.s):
-        return SIGNATURE_MALFORMED
-    digest: bytes32 = self._digest(self._voucher_struct_hash(voucher))
-    if self._recover(digest, convert(claim.v, uint256), claim.r, claim.s) != grant.sessionKey:
-        return SIGNATURE_INVALID
-    return SETTLED
+def _reject(grant_id: bytes32, payee: address, sequence: uint64, reason: uint8) -> (uint8, address, uint256):
+    log VoucherRejected(grantId=grant_id, payee=payee, sequence=sequence, reason=reason)
+    return reason, empty(address), 0
 
 
 @internal
 def _settle(claim: Claim) -> (uint8, address, uint256):
-    """@dev Checks and effects for one claim; the caller makes the transfers after the whole batch."""
-    voucher: PaymentVoucher = claim.voucher
-    grant: GrantState = self._load_grant(voucher.grantId)
-    reason: uint8 = self._check(claim, grant)
-    paid: uint128 = 0
-    if reason == SETTLED:
-        settled: uint128 = self._settled[voucher.grantId][voucher.payee]
-        target: uint128 = min(claim.chargedCumulativeAmount, voucher.cumulativeAmount)
-        if target <= settled:
-            reason = NOTHING_TO_SETTLE  # a replay, or an older voucher than the one already settled
-        else:
-            paid = target - settled
-            if convert(grant.spent, uint256) + convert(paid, uint256) > convert(grant.totalLimit, uint256):
-                reason = OVER_LIMIT
-            elif self.escrowBalance[grant.owner][grant.asset] < convert(paid, uint256):
-                reason = INSUFFICIENT_ESCROW
-            else:
-                self._settled[voucher.grantId][voucher.payee] = target
-                self._grant_amounts[voucher.grantId] = convert(grant.totalLimit, uint256) \
-                    | (convert(grant.spent + paid, uint256) << 128)
-                self.escrowBalance[grant.owner][grant.asset] -= convert(paid, uint256)
-                log VoucherSettled(
-                    grantId=voucher.grantId, payee=voucher.payee, sequence=voucher.sequence,
-                    settledCumulativeAmount=target, paid=paid,
-                )
-                return SETTLED, grant.asset, convert(paid, uint256)
-    log VoucherRejected(grantId=voucher.grantId, payee=voucher.payee, sequence=voucher.sequence, reason=reason)
-    return reason, empty(address), 0
+    """
+    @dev Checks and effects for one claim; the caller makes the transfers after the whole batch. The checks run in
+         the order of the reasons, and each slot is read only once the checks before it passed.
+    """
+    grant_id: bytes32 = claim.voucher.grantId
+    payee: address = claim.voucher.payee
+    owner_word: uint256 = self._grant_owner[grant_id]
+    owner: address = convert(owner_word & MASK_160, address)
+    if owner == empty(address):
+        return self._reject(grant_id, payee, claim.voucher.sequence, GRANT_UNKNOWN)
+    # The submitter chooses chargedCumulativeAmount, so only the payee (or its settler) may: anyone else could
+    # claim a credit window's unused remainder on the payee's behalf.
+    if msg.sender != payee and not self.isSettler[payee][msg.sender]:
+        return self._reject(grant_id, payee, claim.voucher.sequence, NOT_SETTLER)
+    if block.timestamp < (owner_word >> 160) & MAX_TIME_44:
+        return self._reject(grant_id, payee, claim.voucher.sequence, NOT_YET_VALID)
+    if block.timestamp >= ((owner_word >> 204) & MAX_TIME_44) + settlementPeriod:
+        return self._reject(grant_id, payee, claim.voucher.sequence, EXPIRED)
+    flags: uint256 = owner_word >> 248
+    if flags & FLAG_FROZEN != 0:
+        return self._reject(grant_id, payee, claim.voucher.sequence, FROZEN)
+    key_word: uint256 = self._grant_key[grant_id]
+    asset_word: uint256 = self._grant_asset[grant_id]
+    one_payee: bool = flags & FLAG_ONE_PAYEE != 0
+    if one_payee:
+        if payee != self._one_payee(key_word, asset_word):
+            return self._reject(grant_id, payee, claim.voucher.sequence, PAYEE_NOT_ALLOWED)
+    elif flags & FLAG_ANY_PAYEE == 0 and not self._grant_payee[grant_id][payee]:
+        return self._reject(grant_id, payee, claim.voucher.sequence, PAYEE_NOT_ALLOWED)
+    v: uint256 = convert(claim.v, uint256)
+    if not self._well_formed(v, claim.s):
+        return self._reject(grant_id, payee, claim.voucher.sequence, SIGNATURE_MALFORMED)
+    digest: bytes32 = self._digest(self._voucher_struct_hash(claim.voucher))
+    if self._recover(digest, v, claim.r, claim.s) != convert(key_word & MASK_160, address):
+        return self._reject(grant_id, payee, claim.voucher.sequence, SIGNATURE_INVALID)
+
+    amounts: uint256 = self._grant_amounts[grant_id]
+    total_limit: uint256 = amounts & MASK_128
+    spent: uint256 = amounts >> 128
+    # A one-payee grant's only channel has been paid exactly what the grant has spent.
+    settled: uint256 = spent
+    if not one_payee:
+        settled = convert(self._settled[grant_id][payee], uint256)
+    target: uint256 = convert(min(claim.chargedCumulativeAmount, claim.voucher.cumulativeAmount), uint256)
+    if target <= settled:  # a replay, or an older voucher than the one already settled
+        return self._reject(grant_id, payee, claim.voucher.sequence, NOTHING_TO_SETTLE)
+    paid: uint256 = target - settled
+    if spent + paid > total_limit:
+        return self._reject(grant_id, payee, claim.voucher.sequence, OVER_LIMIT)
+    asset: address = convert(asset_word & MASK_160, address)
+    balance: uint256 = self.escrowBalance[owner][asset]
+    if balance < paid:
+        return self._reject(grant_id, payee, claim.voucher.sequence, INSUFFICIENT_ESCROW)
+
+    if not one_payee:
+        self._settled[grant_id][payee] = convert(target, uint128)
+    # spent + paid <= total_limit < 2**128: the packed word cannot overflow.
+    self._grant_amounts[grant_id] = total_limit | ((spent + paid) << 128)
+    self.escrowBalance[owner][asset] = balance - paid
+    log VoucherSettled(
+        grantId=grant_id, payee=payee, sequence=claim.voucher.sequence,
+        settledCumulativeAmount=convert(target, uint128), paid=convert(paid, uint128),
+    )
+    return SETTLED, asset, paid
 
 
 @external
@@ -538,23 +597,33 @@ def validateAndRecord(claims: DynArray[Claim, MAX_BATCH]) -> DynArray[uint8, MAX
             are paid with one transfer: sort a batch by (asset, payee).
     """
     results: DynArray[uint8, MAX_BATCH] = []
-    payouts: DynArray[Payout, MAX_BATCH] = []
+    # The current run of payouts to one (token, payee); finished runs wait in transient storage, so the memory of
+    # this call stays small.
+    runs: uint256 = 0
+    token: address = empty(address)
+    payee: address = empty(address)
+    amount: uint256 = 0
     for claim: Claim in claims:
         reason: uint8 = 0
-        token: address = empty(address)
-        amount: uint256 = 0
-        reason, token, amount = self._settle(claim)
+        claim_token: address = empty(address)
+        paid: uint256 = 0
+        reason, claim_token, paid = self._settle(claim)
         results.append(reason)
         if reason != SETTLED:
             continue
-        last: uint256 = len(payouts)
-        if last > 0 and payouts[last - 1].token == token and payouts[last - 1].payee == claim.voucher.payee:
-            payouts[last - 1].amount += amount
-        else:
-            payouts.append(Payout(token=token, payee=claim.voucher.payee, amount=amount))
+        if amount > 0 and (claim_token != token or claim.voucher.payee != payee):
+            self._payouts[runs] = Payout(token=token, payee=payee, amount=amount)
+            runs += 1
+            amount = 0
+        token = claim_token
+        payee = claim.voucher.payee
+        amount += paid
     # Interactions last: every balance above is already final when a token gets control.
-    for payout: Payout in payouts:
+    for i: uint256 in range(runs, bound=MAX_BATCH):
+        payout: Payout = self._payouts[i]
         self._transfer(payout.token, payout.payee, payout.amount)
+    if amount > 0:
+        self._transfer(token, payee, amount)
     return results
 
 

@@ -1,5 +1,6 @@
-"""gas_report.py keeps working, and its figures show what batching is for. It runs in a child process: it applies
-real transactions, which commit py-evm's journal and so would defeat the per-test snapshots of this session."""
+"""gas_report.py keeps working, its figures show what batching is for, and its scenario-1 comparison adds up. It runs
+in a child process: it applies real transactions, which commit py-evm's journal and so would defeat the per-test
+snapshots of this session."""
 
 import json
 import pathlib
@@ -10,17 +11,36 @@ SCRIPT = pathlib.Path(__file__).with_name("gas_report.py")
 
 
 def test_gas_report_measures_every_step_and_batching_pays_off():
-    output = subprocess.run([sys.executable, str(SCRIPT), "--json", "--sizes", "1,10"], check=True,
-                            capture_output=True, text=True, timeout=120).stdout
-    rows = {row["step"]: row for row in json.loads(output)}
+    output = json.loads(subprocess.run([sys.executable, str(SCRIPT), "--json", "--sizes", "1,10"], check=True,
+                                       capture_output=True, text=True, timeout=180).stdout)
+    rows = {row["step"]: row for row in output["steps"]}
     assert all(row["gas"] > 21_000 for row in rows.values())
     single_first = rows["validateAndRecord, 1 voucher, first settle"]["perVoucher"]
     single_repeat = rows["validateAndRecord, 1 voucher, repeat settle"]["perVoucher"]
     batch_first = rows["validateAndRecord, 10 vouchers, first settle"]["perVoucher"]
     batch_repeat = rows["validateAndRecord, 10 vouchers, repeat settle"]["perVoucher"]
-    # A repeat settle writes no new storage slot; a batch shares the 21,000 base, the token call and the payout.
+    # A first settle also pays the payee's first token balance; a batch shares the 21,000 base, the token call and
+    # the payout.
     assert single_repeat < single_first and batch_repeat < batch_first
     assert batch_first < single_first and batch_repeat < single_repeat
     # Batched vouchers cost less each than x402 `exact`'s one EIP-3009 transfer per payment.
     exact = rows["x402 exact: TestUSDC.transferWithAuthorization (repeat payment to the payee)"]["gas"]
     assert batch_repeat < exact
+
+    scenario = output["scenario1"]
+    fresh, first, repeat = scenario["cases"][:3]
+    # A one-payee grant keeps its channel in the grant's own slots: opening the channel writes no new slot, so the
+    # first settlement costs what a repeat does (calldata aside) once the payee holds the token.
+    assert abs(first["settlementGas"] - repeat["settlementGas"]) < 200
+    # The payee's first token balance is a new slot for both rails: 20,000 gas more, once.
+    assert fresh["settlementGas"] - first["settlementGas"] > 15_000
+    for case in scenario["cases"]:
+        assert case["gasPerPaidCall"] == case["settlementGas"] / scenario["calls"]
+        # The goal: gas per paid call at most 1/1000 of x402's.
+        assert case["goalMet"] == (case["gasPerPaidCall"] * 1_000 <= case["x402GasPerCall"])
+        assert case["goalMet"] == (case["callsForGoal"] <= scenario["calls"])
+    # A channel settled in a batch of ten meets the goal: the batch shares the base cost and the token transfer.
+    assert all(case["goalMet"] for case in scenario["cases"][3:])
+    # The breakdowns account for every unit of gas of the receipts they explain.
+    assert sum(gas for _, _, gas in scenario["settlementBreakdown"]) == first["settlementGas"]
+    assert sum(gas for _, _, gas in scenario["x402Breakdown"]) == scenario["x402"]["paymentToHolder"]
