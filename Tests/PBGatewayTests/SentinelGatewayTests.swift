@@ -21,7 +21,7 @@ import Testing
         let fixture = GatewayFixture()
         let clock = ManualWallClock(SystemWallClock().now)
         try await withGateway(fixture: fixture, clock: clock) { gateway in
-            let grant = fixture.grant()
+            let grant = Self.grant(fixture, clock)
             let client = try fixture.client(grant)
             let frozenAt = try await Self.burst(client, gateway, calls: 110)
             // The seed's rule: more than 100 calls in a minute. Call 101 is the first refused, by the freeze itself.
@@ -51,8 +51,9 @@ import Testing
                         "when": [{"amountVsAverage": {"above": "10", "minimumHistory": 5}}],
                         "action": "block", "severity": "medium"}]}
             """#.utf8))
-        try await withGateway(fixture: fixture, clock: ManualWallClock(SystemWallClock().now), sentinel: sentinel) { gateway in
-            let grant = fixture.grant()
+        let clock = ManualWallClock(SystemWallClock().now)
+        try await withGateway(fixture: fixture, clock: clock, sentinel: sentinel) { gateway in
+            let grant = Self.grant(fixture, clock)
             let client = try fixture.client(grant, windows: false)
             for call in 1...5 {
                 let response = try await client.send(method: "POST", url: gateway.url(Self.chat), body: Array("hi \(call)".utf8))
@@ -76,7 +77,7 @@ import Testing
         let fixture = GatewayFixture()
         let clock = ManualWallClock(SystemWallClock().now)
         try await withGateway(fixture: fixture, clock: clock) { gateway in
-            let grant = fixture.grant()
+            let grant = Self.grant(fixture, clock)
             let client = try fixture.client(grant)
             #expect(try await Self.burst(client, gateway, calls: 105) == 101)
             clock.advance(bySeconds: 61)
@@ -99,7 +100,8 @@ import Testing
 
     @Test func theRulesAPIValidatesNamesTheFieldAndTakesEffectAtOnce() async throws {
         let fixture = GatewayFixture()
-        try await withGateway(fixture: fixture, clock: ManualWallClock(SystemWallClock().now)) { gateway in
+        let clock = ManualWallClock(SystemWallClock().now)
+        try await withGateway(fixture: fixture, clock: clock) { gateway in
             let current = try JSONValue.parse(try await gateway.admin(.GET, "/v1/sentinel/rules").body)
             #expect(current["enabled"] == .bool(true))
             let ids = current["rules"]?.arrayValues?.compactMap { $0["id"]?.stringValue } ?? []
@@ -128,7 +130,7 @@ import Testing
             #expect(accepted.status == 200, "\(accepted.body)")
             #expect(try JSONValue.parse(accepted.body)["rules"]?.arrayValues?.count == 1)
             #expect(try await gateway.store.sentinelPolicy()?.rules?.first?.id == "three-a-minute")
-            let grant = fixture.grant()
+            let grant = Self.grant(fixture, clock)
             let client = try fixture.client(grant)
             #expect(try await Self.burst(client, gateway, calls: 6) == 4)
 
@@ -144,7 +146,7 @@ import Testing
         let directory = NSTemporaryDirectory() + "pb-sentinel-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let grant = fixture.grant()
+        let grant = Self.grant(fixture, clock)
         let saved = SnapshotHolder()
         try await withGateway(fixture: fixture, store: try SQLiteGatewayStore(dataDirectory: directory), clock: clock) { gateway in
             let client = try fixture.client(grant)
@@ -163,6 +165,12 @@ import Testing
             #expect(try JSONValue.parse(refused.bodyText)["error"]?.stringValue == "pb_key_frozen")
             #expect(try await gateway.store.grant(grant.digest)?.spent == 100 * GatewayFixture.price)
         }
+    }
+
+    /// A grant valid from a minute before the gateway's (manual) clock: the clock stands still while a loaded
+    /// machine takes its time, and a grant dated by the system clock could start after it.
+    static func grant(_ fixture: GatewayFixture, _ clock: ManualWallClock) -> SignedSessionGrant {
+        fixture.grant(validAfter: UInt64(clock.now.seconds) - 60)
     }
 
     /// Sends up to `calls` paid chats; returns the number of the first one refused (nil if none was).
