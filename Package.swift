@@ -76,19 +76,19 @@ let package = Package(
         // The gateway's storage vocabulary (grants, channels, payments, services, API keys) and the GatewayStore
         // protocol that every adapter implements. No SQL here. Route plans and holds are stored in PBPricing's
         // config form; accounts and sessions in PBMetering's.
-        .target(name: "PBStore", dependencies: ["PBProtocol", "PBPricing", "PBMetering"], swiftSettings: strictSettings),
+        .target(name: "PBStore", dependencies: ["PBProtocol", "PBPricing", "PBMetering", "PBSentinel"], swiftSettings: strictSettings),
         // Debian's libsqlite3-dev (3.40): the embedded database of the default gateway store.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // GatewayStore over one SQLite file (WAL), the embedded default.
         .target(name: "PBStoreSQLite", dependencies: ["PBStore", "CSQLite"], swiftSettings: strictSettings),
         // Session-key rules: the stateful checks of docs/PROTOCOL.md section 10 and the payment processor.
-        .target(name: "PBGuard", dependencies: ["PBStore", "PBPricing"], swiftSettings: strictSettings),
+        .target(name: "PBGuard", dependencies: ["PBStore", "PBPricing", "PBSentinel"], swiftSettings: strictSettings),
         // The only module that knows HTTP: PBStreamMiddleware, the reverse proxy, configuration, the management and
         // facilitator APIs, metrics and the server.
         .target(
             name: "PBGateway",
             dependencies: [
-                "PBGuard", "PBPricing",
+                "PBGuard", "PBPricing", "PBSentinel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "PBCLI",
             dependencies: [
-                "PBProtocol", "PBGateway", "PBClient", "PBStoreSQLite", "PBMetering", "PBSentinelEvaluation",
+                "PBProtocol", "PBGateway", "PBClient", "PBStoreSQLite", "PBMetering", "PBSentinel", "PBSentinelEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -164,7 +164,8 @@ let package = Package(
             swiftSettings: strictSettings),
         // The checks every GatewayStore adapter must pass, as plain functions each adapter's tests call.
         .target(
-            name: "PBStoreTestSuite", dependencies: ["PBStore", "PBProtocol", "PBCrypto", "PBMetering", "PBPricing"],
+            name: "PBStoreTestSuite",
+            dependencies: ["PBStore", "PBProtocol", "PBCrypto", "PBMetering", "PBPricing", "PBSentinel"],
             path: "Tests/PBStoreTestSuite",
             swiftSettings: strictSettings
         ),
@@ -174,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "PBGatewayTests",
             dependencies: [
-                "PBGateway", "PBGuard", "PBPricing", "PBClient", "PBStoreSQLite", "PBTestSupport",
+                "PBGateway", "PBGuard", "PBPricing", "PBClient", "PBStoreSQLite", "PBTestSupport", "PBSentinel",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ] + httpClientDependencies,
             swiftSettings: strictSettings

@@ -1,7 +1,11 @@
 // pb-gateway-benchmark: paid vs unpaid calls through the gateway, measured with wrk in one run.
 //
 //     swift build -c release --product pb-gateway-benchmark && .build/release/pb-gateway-benchmark [--seconds 8]
+//         [--sentinel on|off]
 //
+// `--sentinel on` (the default, as in production) judges every paid call with Sentinel's default rules and
+// detectors; their call-count thresholds are lifted so that the benchmark's one agent, calling thousands of times a
+// second, is measured paying rather than frozen (the rules cost the same either way). `off` charges without it.
 // It starts a small upstream and the gateway (SQLite in a temporary folder) in this process, opens one credit
 // window for an agent, writes one PAYMENT-SIGNATURE header per future call (call index 1, 2, 3, … with its MAC),
 // then runs wrk twice against the same gateway: GET /free/echo (proxied, no payment) and GET /paid/echo (proxied,
@@ -16,6 +20,7 @@ import PBCore
 import PBCrypto
 import PBGateway
 import PBProtocol
+import PBSentinel
 import PBStore
 import PBStoreSQLite
 
@@ -29,6 +34,13 @@ func argument(_ name: String, default value: Int) -> Int {
 let seconds = argument("--seconds", default: 8)
 let connections = argument("--connections", default: 64)
 let headerCount = argument("--headers", default: 300_000)
+let sentinelSwitch = CommandLine.arguments.firstIndex(of: "--sentinel").flatMap {
+    $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil
+} ?? "on"
+guard sentinelSwitch == "on" || sentinelSwitch == "off" else {
+    print("--sentinel takes on or off")
+    exit(2)
+}
 var logger = Logger(label: "pb.benchmark")
 logger.logLevel = .critical
 
@@ -62,6 +74,16 @@ configuration.services = [
             RouteRecord(method: "GET", path: "/paid/**", priceBaseUnits: price),
         ])
 ]
+configuration.sentinel.enabled = sentinelSwitch == "on"
+configuration.sentinel.policy = try {
+    var policy = SentinelPolicy.standard.config
+    for rule in policy.rules?.indices ?? [].indices {
+        for condition in policy.rules![rule].when.indices where policy.rules![rule].when[condition].calls != nil {
+            policy.rules![rule].when[condition].calls!.above = 1_000_000_000
+        }
+    }
+    return try SentinelPolicy(config: policy)
+}()
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pb-bench-\(UUID().uuidString.prefix(8))")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 let store = try SQLiteGatewayStore(path: directory.appendingPathComponent("gateway.sqlite").path)
@@ -181,7 +203,7 @@ func wrk(_ arguments: [String]) throws -> WrkResult {
 }
 
 let profileOnly = CommandLine.arguments.contains("--profile-only")
-print("pb-gateway-benchmark: wrk -t1 -c\(connections) -d\(seconds)s, gateway and upstream in one process on this machine")
+print("pb-gateway-benchmark: wrk -t1 -c\(connections) -d\(seconds)s, gateway and upstream in one process on this machine, Sentinel \(sentinelSwitch)")
 // --paid-only: skip both unpaid runs (to attach a profiler to the paid path alone).
 let paidOnly = CommandLine.arguments.contains("--paid-only")
 // --unpaid-only: only the same-headers unpaid run (its profile is the baseline of the paid one).

@@ -9,7 +9,10 @@ import PBProtocol
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo", abstract: "Demos: the chatbot scenario through a live gateway, or the protocol in memory.",
-        subcommands: [ProtocolDemoCommand.self, ChatbotDemoCommand.self, RentalDemoCommand.self, GPUDemoCommand.self],
+        subcommands: [
+            ProtocolDemoCommand.self, ChatbotDemoCommand.self, AttackDemoCommand.self, RentalDemoCommand.self,
+            GPUDemoCommand.self,
+        ],
         defaultSubcommand: ProtocolDemoCommand.self)
 }
 

@@ -42,7 +42,10 @@ struct GatewayLauncher {
     var application: GatewayApplication
     let httpClient: HTTPClient
 
-    static func prepare(configuration: GatewayConfiguration, logger: Logger) async throws -> GatewayLauncher {
+    static func prepare(
+        configuration: GatewayConfiguration, logger: Logger, clock: any WallClock = SystemWallClock(),
+        sentinelAlertSink: any SentinelAlertSink = LoggingSentinelAlertSink()
+    ) async throws -> GatewayLauncher {
         try GatewayKeys.ensureDirectory(configuration.dataDirectory)
         let store = try SQLiteGatewayStore(path: configuration.dataDirectory + "/gateway.sqlite")
         let gatewayKey = try GatewayKeys.loadOrCreateGatewayKey(dataDirectory: configuration.dataDirectory, logger: logger)
@@ -56,7 +59,8 @@ struct GatewayLauncher {
         }
         let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: configuration.upstreamTimeoutSeconds)
         let application = try GatewayApplication(
-            configuration: configuration, store: store, gatewayKey: gatewayKey, httpClient: httpClient)
+            configuration: configuration, store: store, gatewayKey: gatewayKey, clock: clock, httpClient: httpClient,
+            sentinelAlertSink: sentinelAlertSink)
         try await application.applyConfiguredServices()
         logger.info(
             "gateway ready",

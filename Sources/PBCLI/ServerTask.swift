@@ -46,4 +46,15 @@ enum DemoHTTP {
         _ = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), response.headers.first(name: PaymentHeaderCodec.paymentRequiredHeader))
     }
+
+    /// A JSON request without payment; the status and the body.
+    static func send(_ method: String, _ url: String, body: String) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .init(rawValue: method)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let collected = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), String(buffer: collected))
+    }
 }

@@ -36,12 +36,15 @@ public final class PaymentProcessor: Sendable {
     private let quotes: QuoteSigner
     private let windowKeys: WindowKeyCache
     private let grants: GrantCache
+    /// Sentinel, judging each payment inside the charge's transaction; nil: no risk checks at all.
+    public let risk: PaymentRiskGate?
 
     public init(
         store: any GatewayStore, gatewayKey: PrivateKey, domain: EIP712Domain, clock: any WallClock,
-        quoteTTLSeconds: UInt64 = 60, maxWindowCredit: UInt128 = 1_000_000
+        quoteTTLSeconds: UInt64 = 60, maxWindowCredit: UInt128 = 1_000_000, risk: PaymentRiskGate? = nil
     ) {
         self.store = store
+        self.risk = risk
         self.gatewayKey = gatewayKey
         self.domain = domain
         self.clock = clock
@@ -102,10 +105,11 @@ public final class PaymentProcessor: Sendable {
             requirements: requirements, extra: extra, terms: terms, holdSeconds: holdSeconds)
     }
 
-    /// Checks and charges a decoded `PaymentPayload` against `offer`.
-    public func process(_ payload: PaymentPayload, offer: PaymentOffer) async -> PaymentOutcome {
+    /// Checks and charges a decoded `PaymentPayload` against `offer`; `clientIP` (after the trusted-proxy rules) is
+    /// for Sentinel's address conditions.
+    public func process(_ payload: PaymentPayload, offer: PaymentOffer, clientIP: String? = nil) async -> PaymentOutcome {
         do {
-            return try await charge(try await attempt(payload, offer: offer))
+            return try await charge(try await attempt(payload, offer: offer), clientIP: clientIP)
         } catch {
             return .refused(Self.refusal(for: error), channel: nil, earlierReceipt: nil)
         }
@@ -260,15 +264,27 @@ public final class PaymentProcessor: Sendable {
         return VerifiedGrant(previouslyVerified: signed)
     }
 
-    /// Checks 12 to 19 and the charge, in one store transaction.
-    func charge(_ attempt: PaymentAttempt) async throws -> PaymentOutcome {
+    /// Checks 12 to 19, Sentinel and the charge, in one store transaction.
+    func charge(_ attempt: PaymentAttempt, clientIP: String? = nil) async throws -> PaymentOutcome {
         let grant = try await grantContent(attempt.channel.grantId)
         let request = ChargeRequest(
             channel: attempt.channel, receiptId: attempt.receiptId,
             rateWindowStart: (grant?.message.maxCallsPerMinute ?? 1) > 0 ? attempt.now.adding(seconds: -60) : nil,
             periodStart: grant.map { ChargeDecider.periodStart(of: $0.message, at: attempt.now) } ?? nil)
         let decider = self.decider
-        let decision = try await store.charge(request) { context in decider.decide(attempt, context: context) }
+        let decision: ChargeDecision
+        if let risk, risk.isEnabled {
+            let freeze = FreezeNote()
+            decision = try await store.charge(request) { context in
+                Self.decide(attempt, context: context, decider: decider, risk: risk, clientIP: clientIP, freeze: freeze)
+            }
+            if case .key(let grantId)? = freeze.value, case .refuse(let refusal, _) = decision {
+                // Stored, so that check 12 refuses the key from now on, after a restart too, until someone unfreezes it.
+                _ = try await store.updateGrantStatus(grantId, to: .frozen, reason: refusal.message, at: attempt.now)
+            }
+        } else {
+            decision = try await store.charge(request) { context in decider.decide(attempt, context: context) }
+        }
         switch decision {
         case .charge(let mutation):
             if case .windowOpening(let voucher) = attempt.kind {
@@ -286,6 +302,27 @@ public final class PaymentProcessor: Sendable {
                 channel: nil, earlierReceipt: settleResponse(for: existing, payer: grant?.message.owner))
         case .refuse(let refusal, let channel):
             return .refused(refusal, channel: channel, earlierReceipt: nil)
+        }
+    }
+
+    /// The protocol's checks, then Sentinel on a payment they accept: a refusal by either writes nothing.
+    private static func decide(
+        _ attempt: PaymentAttempt, context: ChargeContext, decider: ChargeDecider, risk: PaymentRiskGate,
+        clientIP: String?, freeze: FreezeNote
+    ) -> ChargeDecision {
+        let decision = decider.decide(attempt, context: context)
+        guard let grant = context.grant else { return decision }
+        switch decision {
+        case .charge:
+            guard let refused = risk.judge(attempt, grant: grant, clientIP: clientIP) else { return decision }
+            if let subject = refused.freezes { freeze.set(subject) }
+            // No channel state: the client is not out of step, its payment was refused as it stands.
+            return .refuse(refused.refusal, nil)
+        case .refuse(let refusal, _):
+            risk.recordRefusal(refusal, grant: grant, at: attempt.now, clientIP: clientIP)
+            return decision
+        case .duplicate:
+            return decision
         }
     }
 

@@ -144,7 +144,9 @@ public final class RiskEngine: Sendable {
         return snapshot
     }
 
-    private func restore(_ snapshot: RiskEngineSnapshot) {
+    /// Loads a snapshot saved by an earlier engine (what `init(policy:settings:snapshot:)` does); call it before the
+    /// first payment, as the gateway does at start-up when it reads the snapshot from its store.
+    public func restore(_ snapshot: RiskEngineSnapshot) {
         // A snapshot of another layout is ignored: the engine starts empty rather than misread state.
         guard snapshot.version == RiskEngineSnapshot.currentVersion else { return }
         for entry in snapshot.keys { keyShard(entry.id).mutex.withLock { $0.states.insertAsMostRecent(entry.id, entry.value) } }

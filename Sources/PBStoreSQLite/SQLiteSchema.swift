@@ -88,6 +88,27 @@ enum SQLiteSchema {
         pricingMigration,
         // 3: prepaid accounts, stream sessions, usage events, the account ledger and merchant events.
         SQLiteMeteringSchema.migration,
+        // 4: Sentinel's event log, and its documents (the engine's snapshot, a policy put through the API).
+        """
+        CREATE TABLE sentinel_events (
+            sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+            subject_kind TEXT NOT NULL CHECK (subject_kind IN ('key', 'owner')),
+            subject TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            rule_id TEXT,
+            action TEXT,
+            details TEXT NOT NULL,
+            occurred_at_ms INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX sentinel_events_by_subject ON sentinel_events (subject, sequence);
+
+        CREATE TABLE sentinel_documents (
+            name TEXT PRIMARY KEY,
+            document BLOB NOT NULL,
+            updated_at_ms INTEGER NOT NULL
+        ) STRICT;
+        """,
     ]
 
     /// Digits only, without a leading zero unless the amount is 0.

@@ -142,4 +142,41 @@ import Testing
         let error = #expect(throws: GatewayConfigurationError.self) { try GatewayConfiguration(yaml: "a: [1, 2") }
         #expect(error?.field == "")
     }
+
+    @Test func sentinelSectionSwitchesAndSetsThePolicy() throws {
+        #expect(try GatewayConfiguration(yaml: "").sentinel.enabled)
+        #expect(try GatewayConfiguration(yaml: "").sentinel.policy == nil, "no section: the defaults (or a stored policy)")
+        let configuration = try GatewayConfiguration(yaml: """
+            sentinel:
+              enabled: false
+              snapshotIntervalSeconds: 5
+              rules:
+                - id: big
+                  message: too big
+                  when: [{amount: {above: "5"}}]
+                  action: block
+                  severity: medium
+            """)
+        #expect(!configuration.sentinel.enabled)
+        #expect(configuration.sentinel.snapshotIntervalSeconds == 5)
+        #expect(configuration.sentinel.policy?.rules.map(\.id) == ["big"])
+        let example = try GatewayConfiguration.load(
+            environment: ["PB_CONFIG": Self.packageRoot.appendingPathComponent("pb.example.yaml").path])
+        #expect(example.sentinel.enabled && example.sentinel.policy == nil)
+    }
+
+    @Test func sentinelProblemsNameTheirField() {
+        let cases: [(String, String)] = [
+            ("sentinel: {enabled: maybe}", "sentinel.enabled"),
+            ("sentinel: {snapshotIntervalSeconds: 0}", "sentinel.snapshotIntervalSeconds"),
+            ("sentinel: {rulez: []}", "sentinel.rulez"),
+            ("sentinel: {rules: [{id: r, when: [{calls: {window: 90s, above: 3}}], action: freeze, severity: high}]}",
+             "sentinel.rules[0].when[0].calls.window"),
+            ("sentinel: {rules: [{id: r, when: [], severity: high}]}", "sentinel.rules[0].action"),
+        ]
+        for (yaml, field) in cases {
+            let error = #expect(throws: GatewayConfigurationError.self, "\(yaml)") { try GatewayConfiguration(yaml: yaml) }
+            #expect(error?.field == field, "\(yaml): \(String(describing: error))")
+        }
+    }
 }

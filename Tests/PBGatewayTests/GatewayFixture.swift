@@ -132,9 +132,12 @@ final class FlakyCounter: Sendable {
 }
 
 /// Starts the chat upstream and a gateway in front of it, on loopback ports, and runs `test`.
+/// Sentinel's service runs beside it (storing events, saving its snapshot when the test ends); `sentinel` replaces
+/// the default `sentinel:` section.
 func withGateway(
     fixture: GatewayFixture, store: (any GatewayStore)? = nil, maxWindowCredit: String = "1",
-    clock: any WallClock = SystemWallClock(), _ test: @escaping @Sendable (RunningGateway) async throws -> Void
+    clock: any WallClock = SystemWallClock(), sentinel: SentinelConfiguration? = nil,
+    _ test: @escaping @Sendable (RunningGateway) async throws -> Void
 ) async throws {
     let upstream = Application(router: makeChatUpstream(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     try await upstream.test(.live) { upstreamClient in
@@ -144,6 +147,7 @@ func withGateway(
         configuration.maxWindowCredit = maxWindowCredit
         configuration.services = [fixture.service(upstreamPort: upstreamPort)]
         configuration.adminKey = "pbk_test_" + Hex.encode(Bytes32.random().bytes, prefix: false)
+        if let sentinel { configuration.sentinel = sentinel }
         let gatewayStore = try store ?? SQLiteGatewayStore.inMemory()
         // Generous: the suite runs in parallel on a small shared machine, and no test here is about the timeout.
         let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: 30)
@@ -157,6 +161,7 @@ func withGateway(
         let app = Application(
             responder: application.makeResponder(publicBaseURL: "http://127.0.0.1"),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let sentinelService = Task { try await application.sentinel.run() }
         do {
             try await app.test(.live) { client in
                 let port = try #require(client.port)
@@ -165,9 +170,13 @@ func withGateway(
                     adminSecret: adminSecret, clock: clock))
             }
         } catch {
+            application.sentinel.stop()
+            _ = await sentinelService.result
             try await httpClient.shutdown()
             throw error
         }
+        application.sentinel.stop()
+        _ = await sentinelService.result
         try await httpClient.shutdown()
     }
 }

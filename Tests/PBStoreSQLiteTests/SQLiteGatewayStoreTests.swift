@@ -38,6 +38,12 @@ import Testing
     @Test func ratesAreStoredReplacedAndDeleted() async throws { try await suite.ratesAreStoredReplacedAndDeleted() }
     @Test func holdCapturesReleaseExactlyAndOnce() async throws { try await suite.holdCapturesReleaseExactlyAndOnce() }
     @Test func expiredHoldsAreReleasedOnlyOnce() async throws { try await suite.expiredHoldsAreReleasedOnlyOnce() }
+    @Test func sentinelEventsAreListedNewestFirstAndFiltered() async throws {
+        try await suite.sentinelEventsAreListedNewestFirstAndFiltered()
+    }
+    @Test func sentinelSnapshotAndPolicyAreStoredAndReplaced() async throws {
+        try await suite.sentinelSnapshotAndPolicyAreStoredAndReplaced()
+    }
 
     @Test func dataSurvivesRestart() async throws {
         let directory = try TemporaryDirectory()

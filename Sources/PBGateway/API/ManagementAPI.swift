@@ -109,6 +109,10 @@ public struct ManagementAPI: Sendable {
         guard let updated = try await store.updateGrantStatus(record.grantId, to: status, reason: reason.map { String($0.prefix(200)) }, at: processor.now) else {
             throw GatewayError.notFound("no grant \(record.grantId)")
         }
+        if status == .active {
+            // Sentinel's breaker too, or the next payment would still be refused by the engine's memory of the freeze.
+            processor.risk?.unfreeze(record.grantId, at: processor.now, note: "unfrozen \(reason ?? "by the merchant")")
+        }
         return JSONBodies.response(RecordJSON.grant(updated, decimals: try await decimals(of: updated.grant.asset)))
     }
 

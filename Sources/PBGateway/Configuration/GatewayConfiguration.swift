@@ -55,6 +55,8 @@ public struct GatewayConfiguration: Sendable {
     public var upstreamTimeoutSeconds = 30
     public var maxRequestBodyBytes = 10 * 1024 * 1024
     public var services: [ServiceRecord] = []
+    /// Sentinel, the risk engine: on by default with the default rules.
+    public var sentinel = SentinelConfiguration()
 
     /// The verifying contract when none is deployed: signatures still bind chain id and gateway.
     public static let zeroAddress: EthereumAddress = {
@@ -151,6 +153,7 @@ public struct GatewayConfiguration: Sendable {
         for item in try fields.list("services") {
             services.append(try ServiceConfigurationReader.read(item.node, path: item.path))
         }
+        if let node = fields.node("sentinel") { sentinel = try SentinelConfiguration(node, path: "sentinel") }
         try fields.rejectUnknownKeys()
     }
 

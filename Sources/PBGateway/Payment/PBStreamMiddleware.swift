@@ -74,7 +74,9 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
             throw PaymentErrorResponse(refusal: refusal, offer: offer, resourceURL: resourceURL)
         }
         let started = ContinuousClock.now
-        let outcome = await processor.process(payload, offer: offer)
+        // Only Sentinel reads the address (its address conditions), so it is not even formatted when Sentinel is off.
+        let clientIP = processor.risk?.isEnabled == true ? (context as? GatewayRequestContext)?.remoteAddress?.ipAddress : nil
+        let outcome = await processor.process(payload, offer: offer, clientIP: clientIP)
         switch outcome {
         case .refused(let refusal, let channel, let earlierReceipt):
             metrics.recordRequest(outcome: "refused")

@@ -6,6 +6,7 @@ import PBCore
 import PBCrypto
 import PBGuard
 import PBProtocol
+import PBSentinel
 import PBStore
 
 /// Builds the gateway: management and facilitator APIs, `/metrics`, and every other path through the payment gate
@@ -21,29 +22,45 @@ public struct GatewayApplication: Sendable {
     public let meter: Meter
     /// Where metering events are POSTed (`PB_WEBHOOK_URL`, `PB_WEBHOOK_SECRET`); nil keeps them listable only.
     public var meteringWebhook: WebhookEndpoint?
+    /// Sentinel's background half: stores its events, hands them to the alert sink, saves the engine's snapshot.
+    public let sentinel: SentinelService
+    /// Sentinel on the payment path (switched on or off by the config's `sentinel.enabled` or `PUT /v1/sentinel/rules`).
+    public let riskGate: PaymentRiskGate
 
+    /// `sentinelAlertSink` receives every Sentinel event (rule firings are the alerts), off the payment path.
     public init(
         configuration: GatewayConfiguration, store: any GatewayStore, gatewayKey: PrivateKey,
-        clock: any WallClock = SystemWallClock(), httpClient: HTTPClient
+        clock: any WallClock = SystemWallClock(), httpClient: HTTPClient,
+        sentinelAlertSink: any SentinelAlertSink = LoggingSentinelAlertSink()
     ) throws {
         self.configuration = configuration
         self.store = store
         let decimals = configuration.services.first?.assetDecimals ?? 6
+        sentinel = SentinelService(
+            engine: RiskEngine(policy: configuration.sentinel.policy ?? .standard), store: store, sink: sentinelAlertSink,
+            snapshotIntervalSeconds: configuration.sentinel.snapshotIntervalSeconds, clock: clock)
+        riskGate = PaymentRiskGate(engine: sentinel.engine, isEnabled: configuration.sentinel.enabled, events: sentinel)
         processor = PaymentProcessor(
             store: store, gatewayKey: gatewayKey,
             domain: PBSessionDomain.make(chainId: configuration.chainId, verifyingContract: configuration.verifyingContract),
             clock: clock, quoteTTLSeconds: UInt64(configuration.quoteTTLSeconds),
-            maxWindowCredit: try configuration.maxWindowCreditBaseUnits(decimals: decimals))
+            maxWindowCredit: try configuration.maxWindowCreditBaseUnits(decimals: decimals), risk: riskGate)
         catalog = ServiceCatalog(store: store)
         metrics = GatewayMetrics()
         proxy = UpstreamProxy(httpClient: httpClient, configuration: configuration)
         meter = Meter(store: store, clock: clock)
     }
 
-    /// Stores the configured services (the file wins over earlier API edits of the same id) and loads the catalog.
+    /// Stores the configured services (the file wins over earlier API edits of the same id) and loads the catalog;
+    /// restores Sentinel's saved state and, unless the file names a policy (which wins, like services), the policy
+    /// last put through `/v1/sentinel/rules`. Call once, before serving.
     public func applyConfiguredServices() async throws {
         for service in configuration.services { try await store.upsertService(service) }
         try await catalog.reload()
+        try await sentinel.restoreSnapshot()
+        if configuration.sentinel.policy == nil, let stored = try await store.sentinelPolicy() {
+            riskGate.engine.replacePolicy(try SentinelPolicy(config: stored))
+        }
     }
 
     /// Paths the gateway answers itself; every other path belongs to the merchant's API behind the payment gate.
@@ -51,6 +68,7 @@ public struct GatewayApplication: Sendable {
     public static let ownPathPrefixes = [
         "/v1/health", "/v1/grants", "/v1/payments", "/v1/services", "/v1/api-keys", "/v1/quote", "/v1/verify",
         "/v1/settle", "/v1/supported", "/metrics", "/v1/accounts", "/v1/meter-sessions", "/v1/metering-events",
+        "/v1/sentinel",
     ]
 
     /// The gateway's own API: management, facilitator and metrics.
@@ -62,6 +80,9 @@ public struct GatewayApplication: Sendable {
         ).register(on: router)
         FacilitatorAPI(processor: processor, pricing: catalog).register(on: router)
         MeteringAPI(store: store, meter: meter, processor: processor).register(on: router.group("/v1").add(middleware: APIKeyAuthenticator(store: store)))
+        SentinelAPI(gate: riskGate, store: store, clock: meter.clock).register(
+            on: router.group("/v1").add(middleware: APIKeyAuthenticator(store: store)),
+            admin: router.group("/v1").add(middleware: APIKeyAuthenticator(store: store, minimumRole: .admin)))
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -105,7 +126,10 @@ public struct GatewayApplication: Sendable {
         return Application(
             responder: makeResponder(publicBaseURL: "http://\(address)"),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "pb-stream"),
-            services: [HoldSweeper(processor: processor, metrics: metrics, logger: logger), makeMeteringService(logger: logger)],
+            services: [
+                HoldSweeper(processor: processor, metrics: metrics, logger: logger), makeMeteringService(logger: logger),
+                sentinel,
+            ],
             logger: logger)
     }
 }

@@ -17,7 +17,7 @@ public struct PaymentRefusal: Error, Hashable, Sendable, CustomStringConvertible
     static func defaultStatus(for code: X402ErrorCode) -> Int {
         switch code {
         case .invalidPayload, .invalidX402Version, .pbSignatureMalformed: 400
-        case .pbGrantRevoked, .pbKeyFrozen, .pbPayeeMismatch, .pbPayeeNotAllowed, .pbServiceNotAllowed: 403
+        case .pbGrantRevoked, .pbKeyFrozen, .pbPayeeMismatch, .pbPayeeNotAllowed, .pbServiceNotAllowed, .pbRiskBlocked: 403
         case .pbRateLimited: 429
         default: 402
         }

@@ -26,6 +26,8 @@ extension X402ErrorCode {
     public static let pbWindowExhausted: Self = "pb_window_exhausted"
     public static let pbWindowExpired: Self = "pb_window_expired"
     public static let pbWindowClosed: Self = "pb_window_closed"
+    /// Sentinel, the risk engine, refused this payment (the message says which rule); the key stays usable.
+    public static let pbRiskBlocked: Self = "pb_risk_blocked"
 
     /// Every pb-session code, in the order of the verifier's checks.
     public static let pbSessionCodes: [Self] = [
@@ -34,6 +36,6 @@ extension X402ErrorCode {
         .pbGrantExpired, .pbVoucherExpired, .pbGrantRevoked, .pbKeyFrozen, .pbPayeeMismatch, .pbPayeeNotAllowed,
         .pbServiceNotAllowed, .pbRequestBindingMismatch, .pbPerPaymentLimitExceeded, .pbSequenceReplayed,
         .pbCumulativeMismatch, .pbRateLimited, .pbPeriodLimitExceeded, .pbLimitExceeded, .pbWindowExhausted,
-        .pbWindowExpired, .pbWindowClosed,
+        .pbWindowExpired, .pbWindowClosed, .pbRiskBlocked,
     ]
 }

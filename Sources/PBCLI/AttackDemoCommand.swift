@@ -1,0 +1,165 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PBClient
+import PBCore
+import PBCrypto
+import PBGateway
+import PBProtocol
+import PBSentinel
+import Synchronization
+
+/// The chatbot scenario under attack: an agent chats normally, then a thief who stole its session key fires a burst;
+/// Sentinel freezes the key inside the burst (the request that crossed the line is already refused), the alerts
+/// come out of the gateway's alert sink, nothing more is charged, and the owner lifts the freeze with a signed
+/// request.
+struct AttackDemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attack", abstract: "Scenario 1 under attack: a stolen key's burst frozen by Sentinel, then unfrozen by the owner.")
+
+    @Option(name: .long, help: "Normal calls the agent makes first.")
+    var calls = 10
+
+    @Option(name: .customLong("burst"), help: "Calls the thief fires as fast as it can.")
+    var burstCalls = 150
+
+    func validate() throws {
+        guard (1...90).contains(calls), (101...1_000).contains(burstCalls) else {
+            throw ValidationError("--calls is 1...90 and --burst 101...1000 (the default rule freezes above 100 calls a minute)")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "pb.demo")
+        logger.logLevel = .critical
+        let say = ChatbotDemoCommand.say, usdc = ChatbotDemoCommand.usdcText
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pb-attack-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let upstream = try await ServerTask.start(router: ChatbotDemoCommand.chatUpstream(), port: 0, logger: logger)
+        var configuration = GatewayConfiguration()
+        configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        configuration.dataDirectory = directory
+        configuration.services = [ChatbotDemoCommand.chatService(upstreamPort: upstream.port)]
+        let clock = OffsetWallClock()
+        let alerts = PrintingAlertSink()
+        let launcher = try await GatewayLauncher.prepare(
+            configuration: configuration, logger: logger, clock: clock, sentinelAlertSink: alerts)
+        let application = launcher.application
+        let sentinel = Task { try await application.sentinel.run() }
+        let gateway = try await ServerTask.start(
+            responder: application.makeResponder(publicBaseURL: "http://127.0.0.1"), port: 0, logger: logger)
+        let chatURL = "http://127.0.0.1:\(gateway.port)/v1/chat"
+        say("== PB-Stream gateway on 127.0.0.1:\(gateway.port), Sentinel on with its default rules")
+
+        let owner = PrivateKey.random(), agent = PrivateKey.random()
+        let now = UInt64(SystemWallClock().now.seconds)
+        let grant = SignedSessionGrant.sign(
+            SessionGrant(
+                owner: owner.address, sessionKey: agent.address, asset: ChatbotDemoCommand.usdc,
+                payees: [ChatbotDemoCommand.payee], services: ["chat"], totalLimit: 50_000_000, perPaymentLimit: 1_000_000,
+                validAfter: now - 60, validUntil: now + 30 * 86_400),
+            domain: application.processor.domain, with: owner)
+        say("owner \(owner.address) grants agent \(agent.address) 50 USDC (grant \(grant.digest.hex.prefix(18))…)")
+
+        let honest = try PBClient(sessionKey: agent, grant: grant)
+        say("\n== 1. The agent chats \(calls) times at 0.01 USDC")
+        for call in 1...calls {
+            let response = try await honest.send(method: "POST", url: chatURL, body: Array("{\"prompt\":\"q\(call)\"}".utf8))
+            guard response.status == 200 else { throw CommandFailure("normal call \(call) answered \(response.status): \(response.bodyText)") }
+        }
+        let spentBefore = try await application.store.grant(grant.digest)?.spent ?? 0
+        say("\(calls) calls paid, HTTP 200 each; spent \(usdc(spentBefore))")
+
+        say("\n== 2. A thief with the stolen session key fires \(burstCalls) calls as fast as it can")
+        let thief = try PBClient(sessionKey: agent, grant: grant)
+        let burstStart = ContinuousClock.now
+        var firstRefused: (call: Int, elapsed: Duration, code: String, message: String)?
+        var paidInBurst = 0
+        for call in 1...burstCalls {
+            let response = try await thief.send(method: "POST", url: chatURL, body: Array("{\"prompt\":\"drain\"}".utf8))
+            if response.status == 200 { paidInBurst += 1; continue }
+            if firstRefused == nil {
+                let body = try? JSONValue.parse(response.bodyText)
+                firstRefused = (call, ContinuousClock.now - burstStart, body?["error"]?.stringValue ?? "?", body?["message"]?.stringValue ?? "")
+            }
+        }
+        guard let firstRefused else { throw CommandFailure("Sentinel did not stop the burst") }
+        let burstMilliseconds = Self.milliseconds(ContinuousClock.now - burstStart)
+        say("thief's calls 1-\(firstRefused.call - 1) paid (the key's calls \(calls + 1)-\(calls + firstRefused.call - 1) this minute)")
+        say("thief's call \(firstRefused.call) (the key's call \(calls + firstRefused.call) this minute): refused, "
+            + "\(firstRefused.code): \(firstRefused.message)")
+        say("key frozen by that very request, \(Self.milliseconds(firstRefused.elapsed)) ms into the burst; "
+            + "every later call refused: \(burstCalls - paidInBurst) of \(burstCalls) refused in \(burstMilliseconds) ms")
+        guard let afterBurst = try await application.store.grant(grant.digest) else { throw CommandFailure("the grant is gone") }
+        say("stored status \(afterBurst.status.rawValue); spent \(usdc(afterBurst.spent)): nothing charged after the freeze")
+
+        // Alerts leave through the sink, off the payment path: wait (bounded) until they have been handed over.
+        await alerts.waitFor(count: 2)
+        say("\n== 3. Sentinel's events, as the alert sink received them")
+        for line in alerts.lines { say(line) }
+        let frozenEvents = alerts.events.filter { $0.kind == .frozen || $0.kind == .ruleFired }
+        if let first = frozenEvents.first, let last = frozenEvents.last {
+            say("rule fired and key frozen in the same second: \(first.time.seconds == last.time.seconds ? "yes" : "no")")
+        }
+
+        say("\n== 4. The owner unfreezes the key with a signed request (a minute later: the demo moves the gateway's clock)")
+        clock.advance(bySeconds: 61)
+        let issuedAt = UInt64(clock.now.seconds)
+        let change = GrantStatusChange(grantId: grant.digest, status: "active", issuedAt: issuedAt)
+        let signature = SignedMessage.sign(change, domain: application.processor.domain, with: owner).signatureBytes
+        let unfreeze = try await DemoHTTP.send(
+            "POST", "http://127.0.0.1:\(gateway.port)/v1/grants/\(grant.digest.hex)/status",
+            body: #"{"status":"active","issuedAt":"\#(issuedAt)","signature":"\#(Hex.encode(signature))"}"#)
+        say("POST /v1/grants/…/status {status: active} signed by the owner: HTTP \(unfreeze.status)")
+        await alerts.waitFor(count: alerts.events.count + 1)
+        if let line = alerts.lines.last { say(line) }
+        let resumed = try await honest.send(method: "POST", url: chatURL, body: Array("{\"prompt\":\"back\"}".utf8))
+        let final = try await application.store.grant(grant.digest)
+        say("the agent pays again: HTTP \(resumed.status); status \(final?.status.rawValue ?? "?"), spent \(usdc(final?.spent ?? 0))")
+
+        await gateway.stop()
+        application.sentinel.stop()
+        _ = await sentinel.result
+        await upstream.stop()
+        try await launcher.shutdown()
+        guard resumed.status == 200 else { throw CommandFailure("payments did not resume: \(resumed.bodyText)") }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+/// The demo's alert sink: keeps every event and formats it as an alert line.
+final class PrintingAlertSink: SentinelAlertSink {
+    private let received = Mutex<[SentinelEvent]>([])
+
+    func deliver(_ event: SentinelEvent) { received.withLock { $0.append(event) } }
+
+    var events: [SentinelEvent] { received.withLock { $0 } }
+
+    var lines: [String] {
+        events.map { event in
+            let subject = switch event.subject {
+            case .key(let id): "key \(id.hex.prefix(18))…"
+            case .owner(let owner): "owner \(owner)"
+            }
+            let name = event.kind == .ruleFired ? "ALERT" : "EVENT"
+            return "\(name) [\(event.severity.rawValue)] \(event.kind.rawValue) \(event.ruleID ?? "-") on \(subject): \(event.details)"
+        }
+    }
+
+    /// Waits until `count` events arrived, for at most about ten seconds.
+    func waitFor(count: Int) async {
+        for _ in 0..<200 where events.count < count { try? await Task.sleep(for: .milliseconds(50)) }
+    }
+}
+
+/// The system clock plus an offset the demo can move forward (to let a minute pass without waiting for it).
+final class OffsetWallClock: WallClock {
+    private let offsetSeconds = Mutex<Int64>(0)
+
+    var now: UnixTime { SystemWallClock().now.adding(seconds: offsetSeconds.withLock { $0 }) }
+
+    func advance(bySeconds seconds: Int64) { offsetSeconds.withLock { $0 += seconds } }
+}
