@@ -134,7 +134,8 @@ final class FlakyCounter: Sendable {
 /// Starts the chat upstream and a gateway in front of it, on loopback ports, and runs `test`.
 func withGateway(
     fixture: GatewayFixture, store: (any GatewayStore)? = nil, maxWindowCredit: String = "1",
-    clock: any WallClock = SystemWallClock(), _ test: @escaping @Sendable (RunningGateway) async throws -> Void
+    clock: any WallClock = SystemWallClock(), configure: @escaping @Sendable (inout GatewayConfiguration) -> Void = { _ in },
+    _ test: @escaping @Sendable (RunningGateway) async throws -> Void
 ) async throws {
     let upstream = Application(router: makeChatUpstream(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     try await upstream.test(.live) { upstreamClient in
@@ -144,6 +145,7 @@ func withGateway(
         configuration.maxWindowCredit = maxWindowCredit
         configuration.services = [fixture.service(upstreamPort: upstreamPort)]
         configuration.adminKey = "pbk_test_" + Hex.encode(Bytes32.random().bytes, prefix: false)
+        configure(&configuration)
         let gatewayStore = try store ?? SQLiteGatewayStore.inMemory()
         // Generous: the suite runs in parallel on a small shared machine, and no test here is about the timeout.
         let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: 30)

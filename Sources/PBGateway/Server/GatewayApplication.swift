@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import HTTPTypes
 import Hummingbird
 import Logging
+import PBAlerts
 import PBCore
 import PBCrypto
 import PBGuard
@@ -21,6 +22,9 @@ public struct GatewayApplication: Sendable {
     public let meter: Meter
     /// Where metering events are POSTed (`PB_WEBHOOK_URL`, `PB_WEBHOOK_SECRET`); nil keeps them listable only.
     public var meteringWebhook: WebhookEndpoint?
+    /// Sends alerts to the channels of `alerts:` (docs/SENTINEL.md, "Alerts"); runs in the server's ServiceGroup.
+    /// Anything on the payment path hands it alerts with `alerts.submit(Alert(event))`, which never waits.
+    public let alerts: AlertDispatcher
 
     public init(
         configuration: GatewayConfiguration, store: any GatewayStore, gatewayKey: PrivateKey,
@@ -38,6 +42,7 @@ public struct GatewayApplication: Sendable {
         metrics = GatewayMetrics()
         proxy = UpstreamProxy(httpClient: httpClient, configuration: configuration)
         meter = Meter(store: store, clock: clock)
+        alerts = Self.makeAlertDispatcher(configuration: configuration, store: store, httpClient: httpClient, clock: clock)
     }
 
     /// Stores the configured services (the file wins over earlier API edits of the same id) and loads the catalog.
@@ -51,6 +56,7 @@ public struct GatewayApplication: Sendable {
     public static let ownPathPrefixes = [
         "/v1/health", "/v1/grants", "/v1/payments", "/v1/services", "/v1/api-keys", "/v1/quote", "/v1/verify",
         "/v1/settle", "/v1/supported", "/metrics", "/v1/accounts", "/v1/meter-sessions", "/v1/metering-events",
+        "/v1/alerts",
     ]
 
     /// The gateway's own API: management, facilitator and metrics.
@@ -61,7 +67,9 @@ public struct GatewayApplication: Sendable {
             onRatesChanged: { [catalog] in try await catalog.reloadRates() }, metrics: metrics
         ).register(on: router)
         FacilitatorAPI(processor: processor, pricing: catalog).register(on: router)
-        MeteringAPI(store: store, meter: meter).register(on: router.group("/v1").add(middleware: APIKeyAuthenticator(store: store)))
+        let merchant = router.group("/v1").add(middleware: APIKeyAuthenticator(store: store))
+        MeteringAPI(store: store, meter: meter).register(on: merchant)
+        AlertsAPI(store: store, dispatcher: alerts, clock: meter.clock).register(on: merchant)
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -101,11 +109,15 @@ public struct GatewayApplication: Sendable {
 
     public func makeApplication(logger: Logger) -> some ApplicationProtocol {
         let address = configuration.listen
-        // The metering ticker runs in the server's service group: started with it, stopped gracefully with it.
+        // The metering ticker and the alert dispatcher run in the server's service group: started with it, stopped
+        // gracefully with it (the dispatcher drains or dead-letters what is queued).
         return Application(
             responder: makeResponder(publicBaseURL: "http://\(address)"),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "pb-stream"),
-            services: [HoldSweeper(processor: processor, metrics: metrics, logger: logger), makeMeteringService(logger: logger)],
+            services: [
+                HoldSweeper(processor: processor, metrics: metrics, logger: logger), makeMeteringService(logger: logger),
+                alerts,
+            ],
             logger: logger)
     }
 }
