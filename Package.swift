@@ -1,8 +1,8 @@
 // swift-tools-version:6.1
 // PB-Stream: programmable payments for the AI era.
 // Dependencies point one way: PBCore -> PBCrypto -> PBProtocol -> (PBGuard, PBStream, Sentinel, PBRail,
-// PBProof) -> PBStore -> PBGateway -> pb; PBPricing (pure pricing) needs only PBCore, PBMetering (sessions and
-// balances) PBCore and PBPricing. See docs/ARCHITECTURE.md.
+// PBProof) -> PBStore -> (PBStoreSQLite, PBAlerts) -> PBGateway -> pb; PBPricing (pure pricing) needs only PBCore,
+// PBMetering (sessions and balances) PBCore and PBPricing. See docs/ARCHITECTURE.md.
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -44,6 +44,8 @@ let package = Package(
         // The gateway's background services (hold sweep, metering ticker, webhook dispatcher) run beside the
         // server in its ServiceGroup; resolved through Hummingbird already.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // STARTTLS for the alert e-mail channel; already resolved through AsyncHTTPClient.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Money, identifiers, clocks, hex and JSON values: no dependencies at all.
@@ -83,12 +85,25 @@ let package = Package(
         .target(name: "PBStoreSQLite", dependencies: ["PBStore", "CSQLite"], swiftSettings: strictSettings),
         // Session-key rules: the stateful checks of docs/PROTOCOL.md section 10 and the payment processor.
         .target(name: "PBGuard", dependencies: ["PBStore", "PBPricing", "PBSentinel"], swiftSettings: strictSettings),
+        // Alerts: a bounded dispatcher Service with retries, a dead-letter list and a delivery log in the store, and
+        // its channels (signed webhooks, SMTP e-mail on SwiftNIO, Telegram). An adapter module (docs/SENTINEL.md).
+        .target(
+            name: "PBAlerts",
+            dependencies: [
+                "PBCore", "PBCrypto", "PBSentinel", "PBStore",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ] + httpClientDependencies,
+            swiftSettings: strictSettings
+        ),
         // The only module that knows HTTP: PBStreamMiddleware, the reverse proxy, configuration, the management and
         // facilitator APIs, metrics and the server.
         .target(
             name: "PBGateway",
             dependencies: [
-                "PBGuard", "PBPricing", "PBSentinel",
+                "PBGuard", "PBPricing", "PBSentinel", "PBAlerts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -156,6 +171,17 @@ let package = Package(
         .testTarget(name: "PBMeteringTests", dependencies: ["PBMetering"], swiftSettings: strictSettings),
         .testTarget(
             name: "PBSentinelTests", dependencies: ["PBSentinel", "PBSentinelEvaluation"], swiftSettings: strictSettings),
+        // Alert channels against real servers on loopback: aiosmtpd for e-mail, HTTP receivers for webhooks and
+        // a stand-in for Telegram's Bot API.
+        .testTarget(
+            name: "PBAlertsTests",
+            dependencies: [
+                "PBAlerts", "PBStoreSQLite", "PBTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ] + httpClientDependencies,
+            swiftSettings: strictSettings),
         .testTarget(name: "PBCryptoTests", dependencies: ["PBCrypto", "PBTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol", "PBTestSupport"], swiftSettings: strictSettings),
         // Vectors from eth-account, and a live chain: chain/pb_devchain.py started by the tests on loopback.
@@ -175,8 +201,9 @@ let package = Package(
         .testTarget(
             name: "PBGatewayTests",
             dependencies: [
-                "PBGateway", "PBGuard", "PBPricing", "PBClient", "PBStoreSQLite", "PBTestSupport", "PBSentinel",
+                "PBGateway", "PBGuard", "PBPricing", "PBClient", "PBStoreSQLite", "PBTestSupport", "PBSentinel", "PBAlerts",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + httpClientDependencies,
             swiftSettings: strictSettings
         ),

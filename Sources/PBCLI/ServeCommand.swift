@@ -12,7 +12,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the PB-Stream gateway (HTTP 402 in front of the configured services).",
         discussion: """
-            Reads pb.yaml (or --config / PB_CONFIG; see pb.example.yaml) and PB_LISTEN, PB_DATA_DIR, PB_ADMIN_KEY. \
+            Reads pb.yaml (or --config / PB_CONFIG; see pb.example.yaml) and PB_LISTEN, PB_DATA_DIR, PB_ADMIN_KEY, \
+            and the alert channels' secrets (PB_ALERT_WEBHOOK_SECRET, PB_ALERT_SMTP_PASSWORD, PB_ALERT_TELEGRAM_TOKEN). \
             The data directory holds the SQLite database and the gateway key, created on first start.
             """)
 
@@ -67,6 +68,7 @@ struct GatewayLauncher {
             metadata: [
                 "listen": .string(configuration.listen.description), "services": .stringConvertible(configuration.services.count),
                 "gateway.address": .string(gatewayKey.address.checksummed),
+                "alerts.channels": .string(application.alerts.channels.map(\.name).joined(separator: ",")),
             ])
         return GatewayLauncher(application: application, httpClient: httpClient)
     }

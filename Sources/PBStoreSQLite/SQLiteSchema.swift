@@ -109,6 +109,8 @@ enum SQLiteSchema {
             updated_at_ms INTEGER NOT NULL
         ) STRICT;
         """,
+        // 5: the alert dispatcher's delivery log and dead-letter list.
+        SQLiteAlertSchema.migration,
     ]
 
     /// Digits only, without a leading zero unless the amount is 0.

@@ -137,6 +137,7 @@ final class FlakyCounter: Sendable {
 func withGateway(
     fixture: GatewayFixture, store: (any GatewayStore)? = nil, maxWindowCredit: String = "1",
     clock: any WallClock = SystemWallClock(), sentinel: SentinelConfiguration? = nil,
+    configure: @escaping @Sendable (inout GatewayConfiguration) -> Void = { _ in },
     _ test: @escaping @Sendable (RunningGateway) async throws -> Void
 ) async throws {
     let upstream = Application(router: makeChatUpstream(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
@@ -148,6 +149,7 @@ func withGateway(
         configuration.services = [fixture.service(upstreamPort: upstreamPort)]
         configuration.adminKey = "pbk_test_" + Hex.encode(Bytes32.random().bytes, prefix: false)
         if let sentinel { configuration.sentinel = sentinel }
+        configure(&configuration)
         let gatewayStore = try store ?? SQLiteGatewayStore.inMemory()
         // Generous: the suite runs in parallel on a small shared machine, and no test here is about the timeout.
         let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: 30)

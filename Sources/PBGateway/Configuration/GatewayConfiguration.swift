@@ -57,6 +57,8 @@ public struct GatewayConfiguration: Sendable {
     public var services: [ServiceRecord] = []
     /// Sentinel, the risk engine: on by default with the default rules.
     public var sentinel = SentinelConfiguration()
+    /// The alert dispatcher and its channels (`alerts:`); secrets come from the environment.
+    public var alerts = AlertsConfiguration()
 
     /// The verifying contract when none is deployed: signatures still bind chain id and gateway.
     public static let zeroAddress: EthereumAddress = {
@@ -149,6 +151,7 @@ public struct GatewayConfiguration: Sendable {
         maxWindowCredit = try fields.string("maxWindowCredit") ?? maxWindowCredit
         upstreamTimeoutSeconds = try fields.integer("upstreamTimeoutSeconds", in: 1...3_600) ?? upstreamTimeoutSeconds
         maxRequestBodyBytes = try fields.integer("maxRequestBodyBytes", in: 0...(1 << 32)) ?? maxRequestBodyBytes
+        if var alertFields = try fields.mapping("alerts") { alerts = try AlertsConfigurationReader.read(&alertFields) }
         services = []
         for item in try fields.list("services") {
             services.append(try ServiceConfigurationReader.read(item.node, path: item.path))
@@ -163,6 +166,7 @@ public struct GatewayConfiguration: Sendable {
         }
         if let text = environment[Self.environmentKeys.dataDirectory] { dataDirectory = text }
         if let text = environment[Self.environmentKeys.adminKey], !text.isEmpty { adminKey = text }
+        try alerts.applyEnvironment(environment)
     }
 
     /// Checks that span fields: unique ids and prefixes, and a window credit every asset can express.

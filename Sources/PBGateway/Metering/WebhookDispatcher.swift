@@ -1,7 +1,6 @@
 import AsyncHTTPClient
-import NIOCore
+import PBAlerts
 import PBCore
-import PBCrypto
 import PBMetering
 import PBStore
 
@@ -27,10 +26,11 @@ public struct WebhookEndpoint: Sendable {
 /// POSTs each pending event as JSON to the merchant's webhook with an HMAC-SHA256 signature, and retries failures
 /// with doubling delays on the injected clock, a bounded number of times.
 ///
-/// Signature: header `PB-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`. The receiver
-/// recomputes it over the raw body and compares in constant time; the timestamp lets it refuse old replays.
+/// Signature: header `PB-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`, made and
+/// checked by `WebhookSignature`, the signer alerts use too. The receiver recomputes it over the raw body and compares
+/// in constant time; the timestamp lets it refuse old replays.
 public struct WebhookDispatcher: MeteringEventDelivery {
-    public static let signatureHeader = "PB-Signature"
+    public static let signatureHeader = WebhookSignature.header
     public let store: any MeteringStore
     public let endpoint: WebhookEndpoint
     public let httpClient: HTTPClient
@@ -76,22 +76,17 @@ public struct WebhookDispatcher: MeteringEventDelivery {
 
     /// `t=<seconds>,v1=<hex>` for `body` sent at `timestamp`.
     public static func signature(body: [UInt8], timestamp: Int64, secret: [UInt8]) -> String {
-        let mac = SHA256Functions.hmac(key: secret, message: Array("\(timestamp).".utf8) + body)
-        return "t=\(timestamp),v1=\(Hex.encode(mac, prefix: false))"
+        WebhookSignature.sign(body: body, timestamp: timestamp, secret: secret)
     }
 
     /// True for a 2xx answer within ten seconds; any other answer or failure is retried.
     private func send(_ event: JSONValue, at now: UnixTime) async -> Bool {
         let body = Array(event.serialized().utf8)
-        var request = HTTPClientRequest(url: endpoint.url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: Self.signatureHeader, value: Self.signature(body: body, timestamp: now.seconds, secret: endpoint.secret))
-        request.body = .bytes(ByteBuffer(bytes: body))
+        let signature = Self.signature(body: body, timestamp: now.seconds, secret: endpoint.secret)
         do {
-            let response = try await httpClient.execute(request, timeout: .seconds(10))
-            _ = try await response.body.collect(upTo: 64 * 1024)
-            return (200..<300).contains(response.status.code)
+            let status = try await WebhookChannel.post(
+                body: body, to: endpoint.url, signature: signature, httpClient: httpClient, timeoutSeconds: 10)
+            return (200..<300).contains(status)
         } catch {
             return false
         }

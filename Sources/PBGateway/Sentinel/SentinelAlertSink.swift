@@ -1,4 +1,5 @@
 import Logging
+import PBAlerts
 import PBSentinel
 
 /// Where the gateway hands each of Sentinel's events for alerting (webhook, e-mail, chat...). Called from
@@ -24,5 +25,20 @@ public struct LoggingSentinelAlertSink: SentinelAlertSink {
                 "sentinel.subject": .string(event.subject.description), "sentinel.severity": .string(event.severity.rawValue),
                 "sentinel.rule": .string(event.ruleID ?? "-"), "sentinel.details": .string(event.details),
             ])
+    }
+}
+
+/// What the gateway itself does with Sentinel's events: hands them to the sink it was given (by default, a log
+/// line), and sends the ones a person must hear about — rule firings and freezes — to the alert dispatcher's
+/// channels (webhook, e-mail, Telegram). `submit` never waits; a full queue drops and counts the alert.
+struct AlertingSentinelSink: SentinelAlertSink {
+    static let alertedKinds: Set<SentinelEvent.Kind> = [.ruleFired, .frozen, .refrozen]
+
+    let next: any SentinelAlertSink
+    let dispatcher: AlertDispatcher
+
+    func deliver(_ event: SentinelEvent) {
+        next.deliver(event)
+        if Self.alertedKinds.contains(event.kind) { _ = dispatcher.submit(Alert(event)) }
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import HTTPTypes
 import Hummingbird
 import Logging
+import PBAlerts
 import PBCore
 import PBCrypto
 import PBGuard
@@ -26,8 +27,12 @@ public struct GatewayApplication: Sendable {
     public let sentinel: SentinelService
     /// Sentinel on the payment path (switched on or off by the config's `sentinel.enabled` or `PUT /v1/sentinel/rules`).
     public let riskGate: PaymentRiskGate
+    /// Sends alerts to the channels of `alerts:` (docs/SENTINEL.md, "Alerts"); runs in the server's ServiceGroup.
+    /// Anything on the payment path hands it alerts with `alerts.submit(Alert(event))`, which never waits.
+    public let alerts: AlertDispatcher
 
-    /// `sentinelAlertSink` receives every Sentinel event (rule firings are the alerts), off the payment path.
+    /// `sentinelAlertSink` receives every Sentinel event (rule firings are the alerts), off the payment path; rule
+    /// firings and freezes also go to the alert channels of `alerts:`.
     public init(
         configuration: GatewayConfiguration, store: any GatewayStore, gatewayKey: PrivateKey,
         clock: any WallClock = SystemWallClock(), httpClient: HTTPClient,
@@ -36,8 +41,11 @@ public struct GatewayApplication: Sendable {
         self.configuration = configuration
         self.store = store
         let decimals = configuration.services.first?.assetDecimals ?? 6
+        let alerts = Self.makeAlertDispatcher(configuration: configuration, store: store, httpClient: httpClient, clock: clock)
+        self.alerts = alerts
         sentinel = SentinelService(
-            engine: RiskEngine(policy: configuration.sentinel.policy ?? .standard), store: store, sink: sentinelAlertSink,
+            engine: RiskEngine(policy: configuration.sentinel.policy ?? .standard), store: store,
+            sink: AlertingSentinelSink(next: sentinelAlertSink, dispatcher: alerts),
             snapshotIntervalSeconds: configuration.sentinel.snapshotIntervalSeconds, clock: clock)
         riskGate = PaymentRiskGate(engine: sentinel.engine, isEnabled: configuration.sentinel.enabled, events: sentinel)
         processor = PaymentProcessor(
@@ -69,6 +77,7 @@ public struct GatewayApplication: Sendable {
         "/v1/health", "/v1/grants", "/v1/payments", "/v1/services", "/v1/api-keys", "/v1/quote", "/v1/verify",
         "/v1/settle", "/v1/supported", "/metrics", "/v1/accounts", "/v1/meter-sessions", "/v1/metering-events",
         "/v1/sentinel",
+        "/v1/alerts",
     ]
 
     /// The gateway's own API: management, facilitator and metrics.
@@ -79,10 +88,11 @@ public struct GatewayApplication: Sendable {
             onRatesChanged: { [catalog] in try await catalog.reloadRates() }, metrics: metrics
         ).register(on: router)
         FacilitatorAPI(processor: processor, pricing: catalog).register(on: router)
-        MeteringAPI(store: store, meter: meter, processor: processor).register(on: router.group("/v1").add(middleware: APIKeyAuthenticator(store: store)))
+        let merchant = router.group("/v1").add(middleware: APIKeyAuthenticator(store: store))
+        MeteringAPI(store: store, meter: meter, processor: processor).register(on: merchant)
         SentinelAPI(gate: riskGate, store: store, clock: meter.clock).register(
-            on: router.group("/v1").add(middleware: APIKeyAuthenticator(store: store)),
-            admin: router.group("/v1").add(middleware: APIKeyAuthenticator(store: store, minimumRole: .admin)))
+            on: merchant, admin: router.group("/v1").add(middleware: APIKeyAuthenticator(store: store, minimumRole: .admin)))
+        AlertsAPI(store: store, dispatcher: alerts, clock: meter.clock).register(on: merchant)
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -122,13 +132,15 @@ public struct GatewayApplication: Sendable {
 
     public func makeApplication(logger: Logger) -> some ApplicationProtocol {
         let address = configuration.listen
-        // The metering ticker runs in the server's service group: started with it, stopped gracefully with it.
+        // The metering ticker and the alert dispatcher run in the server's service group: started with it, stopped
+        // gracefully with it (the dispatcher drains or dead-letters what is queued).
         return Application(
             responder: makeResponder(publicBaseURL: "http://\(address)"),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "pb-stream"),
             services: [
                 HoldSweeper(processor: processor, metrics: metrics, logger: logger), makeMeteringService(logger: logger),
                 sentinel,
+                alerts,
             ],
             logger: logger)
     }
