@@ -11,7 +11,7 @@ struct PB: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, KeygenCommand.self, GrantCommand.self, VoucherCommand.self, VerifyCommand.self,
-            AgentCommand.self, DemoCommand.self, SentinelCommand.self,
+            AgentCommand.self, DemoCommand.self, SentinelCommand.self, LedgerCommand.self,
         ]
     )
 }

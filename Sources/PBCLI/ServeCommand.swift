@@ -39,12 +39,15 @@ struct ServeCommand: AsyncParsableCommand {
 
 /// Everything `pb serve` and `pb demo chatbot` set up before the server runs.
 struct GatewayLauncher {
+    /// The gateway's database under its data directory (`pb ledger check` reads it too).
+    static let storeFileName = "gateway.sqlite"
+
     var application: GatewayApplication
     let httpClient: HTTPClient
 
     static func prepare(configuration: GatewayConfiguration, logger: Logger) async throws -> GatewayLauncher {
         try GatewayKeys.ensureDirectory(configuration.dataDirectory)
-        let store = try SQLiteGatewayStore(path: configuration.dataDirectory + "/gateway.sqlite")
+        let store = try SQLiteGatewayStore(path: configuration.dataDirectory + "/" + storeFileName)
         let gatewayKey = try GatewayKeys.loadOrCreateGatewayKey(dataDirectory: configuration.dataDirectory, logger: logger)
         if let secret = try await GatewayKeys.bootstrapAdminKey(
             store: store, configuredSecret: configuration.adminKey, at: SystemWallClock().now)
@@ -56,13 +59,15 @@ struct GatewayLauncher {
         }
         let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: configuration.upstreamTimeoutSeconds)
         let application = try GatewayApplication(
-            configuration: configuration, store: store, gatewayKey: gatewayKey, httpClient: httpClient)
+            configuration: configuration, store: store, gatewayKey: gatewayKey, httpClient: httpClient,
+            logger: logger)
         try await application.applyConfiguredServices()
         logger.info(
             "gateway ready",
             metadata: [
                 "listen": .string(configuration.listen.description), "services": .stringConvertible(configuration.services.count),
                 "gateway.address": .string(gatewayKey.address.checksummed),
+                "settlement.rail": .string(configuration.settlement.rail.rawValue),
             ])
         return GatewayLauncher(application: application, httpClient: httpClient)
     }

@@ -88,6 +88,8 @@ enum SQLiteSchema {
         pricingMigration,
         // 3: prepaid accounts, stream sessions, usage events, the account ledger and merchant events.
         SQLiteMeteringSchema.migration,
+        // 4: settlements, channels' settled amounts and the embedded ledger (docs/SETTLEMENT.md).
+        SQLiteSettlementSchema.migration,
     ]
 
     /// Digits only, without a leading zero unless the amount is 0.

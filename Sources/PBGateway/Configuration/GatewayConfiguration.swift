@@ -55,6 +55,8 @@ public struct GatewayConfiguration: Sendable {
     public var upstreamTimeoutSeconds = 30
     public var maxRequestBodyBytes = 10 * 1024 * 1024
     public var services: [ServiceRecord] = []
+    /// The settlement worker and its rail (docs/SETTLEMENT.md).
+    public var settlement = SettlementConfiguration()
 
     /// The verifying contract when none is deployed: signatures still bind chain id and gateway.
     public static let zeroAddress: EthereumAddress = {
@@ -147,6 +149,7 @@ public struct GatewayConfiguration: Sendable {
         maxWindowCredit = try fields.string("maxWindowCredit") ?? maxWindowCredit
         upstreamTimeoutSeconds = try fields.integer("upstreamTimeoutSeconds", in: 1...3_600) ?? upstreamTimeoutSeconds
         maxRequestBodyBytes = try fields.integer("maxRequestBodyBytes", in: 0...(1 << 32)) ?? maxRequestBodyBytes
+        if var settlementFields = try fields.mapping("settlement") { try settlement.read(&settlementFields) }
         services = []
         for item in try fields.list("services") {
             services.append(try ServiceConfigurationReader.read(item.node, path: item.path))
@@ -160,6 +163,7 @@ public struct GatewayConfiguration: Sendable {
         }
         if let text = environment[Self.environmentKeys.dataDirectory] { dataDirectory = text }
         if let text = environment[Self.environmentKeys.adminKey], !text.isEmpty { adminKey = text }
+        settlement.faultInjection = try SettlementFaultInjection.from(environment: environment)
     }
 
     /// Checks that span fields: unique ids and prefixes, and a window credit every asset can express.
@@ -181,5 +185,6 @@ public struct GatewayConfiguration: Sendable {
         for decimals in decimalsInUse.sorted() {
             _ = try maxWindowCreditBaseUnits(decimals: decimals)
         }
+        _ = try settlement.settings(services: services)
     }
 }

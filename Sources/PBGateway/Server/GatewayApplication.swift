@@ -6,7 +6,9 @@ import PBCore
 import PBCrypto
 import PBGuard
 import PBProtocol
+import PBSettlement
 import PBStore
+import ServiceLifecycle
 
 /// Builds the gateway: management and facilitator APIs, `/metrics`, and every other path through the payment gate
 /// into the reverse proxy.
@@ -21,10 +23,15 @@ public struct GatewayApplication: Sendable {
     public let meter: Meter
     /// Where metering events are POSTed (`PB_WEBHOOK_URL`, `PB_WEBHOOK_SECRET`); nil keeps them listable only.
     public var meteringWebhook: WebhookEndpoint?
+    /// Settles accumulated charges on the configured rail; nil with `settlement.rail: none` (docs/SETTLEMENT.md).
+    public let settlementWorker: SettlementWorker?
 
+    /// `settlementRail` is the rail for `settlement.rail: evm` (built by the caller from its chain settings); the
+    /// ledger rail is built here over `store`.
     public init(
         configuration: GatewayConfiguration, store: any GatewayStore, gatewayKey: PrivateKey,
-        clock: any WallClock = SystemWallClock(), httpClient: HTTPClient
+        clock: any WallClock = SystemWallClock(), httpClient: HTTPClient, settlementRail: (any SettlementRail)? = nil,
+        logger: Logger = Logger(label: "pb.settlement")
     ) throws {
         self.configuration = configuration
         self.store = store
@@ -38,6 +45,8 @@ public struct GatewayApplication: Sendable {
         metrics = GatewayMetrics()
         proxy = UpstreamProxy(httpClient: httpClient, configuration: configuration)
         meter = Meter(store: store, clock: clock)
+        settlementWorker = try Self.makeSettlementWorker(
+            configuration: configuration, store: store, rail: settlementRail, clock: clock, logger: logger)
     }
 
     /// Stores the configured services (the file wins over earlier API edits of the same id) and loads the catalog.
@@ -101,11 +110,15 @@ public struct GatewayApplication: Sendable {
 
     public func makeApplication(logger: Logger) -> some ApplicationProtocol {
         let address = configuration.listen
-        // The metering ticker runs in the server's service group: started with it, stopped gracefully with it.
+        // The background services run in the server's service group: started with it, stopped gracefully with it.
+        var services: [any Service] = [
+            HoldSweeper(processor: processor, metrics: metrics, logger: logger), makeMeteringService(logger: logger),
+        ]
+        if let settlementWorker { services.append(settlementWorker) }
         return Application(
             responder: makeResponder(publicBaseURL: "http://\(address)"),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "pb-stream"),
-            services: [HoldSweeper(processor: processor, metrics: metrics, logger: logger), makeMeteringService(logger: logger)],
+            services: services,
             logger: logger)
     }
 }
