@@ -25,12 +25,7 @@ struct LedgerCheckCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
-        var environment = ProcessInfo.processInfo.environment
-        if let config { environment["PB_CONFIG"] = config }
-        let configuration: GatewayConfiguration
-        do { configuration = try GatewayConfiguration.load(environment: environment) } catch {
-            throw CommandFailure("configuration: \(error)")
-        }
+        let (configuration, _) = try GatewayLauncher.loadConfiguration(config: config)
         let directory = dataDirectory ?? configuration.dataDirectory
         let path = directory + "/" + GatewayLauncher.storeFileName
         guard FileManager.default.fileExists(atPath: path) else {

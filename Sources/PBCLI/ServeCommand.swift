@@ -20,12 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
-        var environment = ProcessInfo.processInfo.environment
-        if let config { environment["PB_CONFIG"] = config }
-        let configuration: GatewayConfiguration
-        do { configuration = try GatewayConfiguration.load(environment: environment) } catch {
-            throw CommandFailure("configuration: \(error)")
-        }
+        let (configuration, environment) = try GatewayLauncher.loadConfiguration(config: config)
         var logger = Logger(label: "pb.gateway")
         logger.logLevel = .info
         var running = try await GatewayLauncher.prepare(configuration: configuration, logger: logger)
@@ -73,4 +68,14 @@ struct GatewayLauncher {
     }
 
     func shutdown() async throws { try await httpClient.shutdown() }
+
+    /// The configuration of `--config` (else PB_CONFIG, else ./pb.yaml) with the environment's overrides, and
+    /// that environment.
+    static func loadConfiguration(config: String?) throws -> (GatewayConfiguration, [String: String]) {
+        var environment = ProcessInfo.processInfo.environment
+        if let config { environment["PB_CONFIG"] = config }
+        do { return (try GatewayConfiguration.load(environment: environment), environment) } catch {
+            throw CommandFailure("configuration: \(error)")
+        }
+    }
 }

@@ -124,8 +124,12 @@ public struct SettlementLedgerBook: Sendable, Hashable {
             }
             settled[receivable] = target
         }
-        for result in ledger.apply(transfers, at: timestampSeconds, linked: true) {
-            if case .rejected(let rejection) = result { return .failure(rejection) }
+        // In a refused linked batch the failing transfer carries the reason; the others only say they were linked.
+        let rejections = ledger.apply(transfers, at: timestampSeconds, linked: true).compactMap { (result) -> LedgerRejection? in
+            if case .rejected(let rejection) = result { rejection } else { nil }
+        }
+        if let rejection = rejections.first(where: { $0 != .linkedTransferFailed }) ?? rejections.first {
+            return .failure(rejection)
         }
         return .success(targets)
     }

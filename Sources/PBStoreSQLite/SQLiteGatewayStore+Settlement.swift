@@ -39,7 +39,9 @@ extension SQLiteGatewayStore {
                         AND \(Self.amountGreater("charged_cumulative_amount", "?"))
                     ORDER BY created_at_ms LIMIT 1
                     """,
-                    [.bytes32(key.grantId), .address(key.payee), .integer(try row.integer(4)), .amount(settledAmount)]
+                    [.bytes32(key.grantId), .address(key.payee), .integer(try row.integer(4))]
+                        // The comparison names the settled amount three times.
+                        + [SQLiteValue](repeating: .amount(settledAmount), count: 3)
                 ).first.map { (row) throws(StoreError) in try row.time(0) }
                 candidates.append(
                     SettlementCandidate(

@@ -28,7 +28,7 @@ import Testing
         #expect(check.status == 0, "\(check.output)\(check.errorOutput)")
         #expect(check.output.contains("charged 10000000, settled 10000000, unsettled 0"), "\(check.output)")
         #expect(check.output.contains("paid out 10000000, fees 0"), "\(check.output)")
-        #expect(check.output.contains("debits 60000000 = credits 60000000"), "the 50 U deposit and the 10 U paid: \(check.output)")
+        #expect(check.output.contains("debits 70000000 = credits 70000000"), "the 50 U deposit, 10 U accrued, 10 U paid: \(check.output)")
     }
 
     @Test func ledgerCheckRefusesAMissingDatabase() throws {

@@ -62,7 +62,8 @@ struct LedgerBookFixture {
         let report = ledger.check()
         #expect(report.balances, "\(report.problems)")
         let totals = try #require(report.totals[fixture.book.asset(fixture.token)])
-        #expect(totals.debits == 70_000_000 && totals.credits == 70_000_000)
+        // The 50 U deposit, then 10 U and 10 U, each accrued and paid out.
+        #expect(totals.debits == 90_000_000 && totals.credits == 90_000_000)
     }
 
     @Test func aClaimBeyondTheOwnersEscrowIsRefusedWhole() {
