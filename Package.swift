@@ -78,7 +78,10 @@ let package = Package(
         // The gateway's storage vocabulary (grants, channels, payments, services, API keys) and the GatewayStore
         // protocol that every adapter implements. No SQL here. Route plans and holds are stored in PBPricing's
         // config form; accounts and sessions in PBMetering's.
-        .target(name: "PBStore", dependencies: ["PBProtocol", "PBPricing", "PBMetering", "PBSentinel"], swiftSettings: strictSettings),
+        // Settlements and the embedded ledger are stored in PBSettlement's and PBLedger's vocabulary.
+        .target(
+            name: "PBStore", dependencies: ["PBProtocol", "PBPricing", "PBMetering", "PBSettlement", "PBLedger", "PBSentinel"],
+            swiftSettings: strictSettings),
         // Debian's libsqlite3-dev (3.40): the embedded database of the default gateway store.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // GatewayStore over one SQLite file (WAL), the embedded default.
@@ -103,7 +106,7 @@ let package = Package(
         .target(
             name: "PBGateway",
             dependencies: [
-                "PBGuard", "PBPricing", "PBSentinel", "PBAlerts",
+                "PBGuard", "PBPricing", "PBSentinel", "PBAlerts", "PBSettlement", "PBLedger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -113,7 +116,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Settlement's domain: claims, batches and the rail protocol the settlement worker drives. No SQL, no HTTP.
-        .target(name: "PBSettlement", dependencies: ["PBCore", "PBCrypto", "PBProtocol"], swiftSettings: strictSettings),
+        .target(
+            name: "PBSettlement", dependencies: ["PBCore", "PBCrypto", "PBProtocol", "PBLedger"],
+            swiftSettings: strictSettings),
         // The double-entry ledger of the embedded rail: accounts, immutable transfers, two-phase holds, balance
         // constraints and the balancing check. Pure domain code: no SQL.
         .target(name: "PBLedger", swiftSettings: strictSettings),
@@ -168,6 +173,9 @@ let package = Package(
             dependencies: ["PBLedger", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "PBSettlementTests", dependencies: ["PBSettlement", "PBLedger", "PBProtocol", "PBCrypto", "PBCore"],
+            swiftSettings: strictSettings),
         .testTarget(name: "PBMeteringTests", dependencies: ["PBMetering"], swiftSettings: strictSettings),
         .testTarget(
             name: "PBSentinelTests", dependencies: ["PBSentinel", "PBSentinelEvaluation"], swiftSettings: strictSettings),
@@ -191,7 +199,7 @@ let package = Package(
         // The checks every GatewayStore adapter must pass, as plain functions each adapter's tests call.
         .target(
             name: "PBStoreTestSuite",
-            dependencies: ["PBStore", "PBProtocol", "PBCrypto", "PBMetering", "PBPricing", "PBSentinel"],
+            dependencies: ["PBStore", "PBProtocol", "PBCrypto", "PBMetering", "PBPricing", "PBSettlement", "PBLedger", "PBSentinel"],
             path: "Tests/PBStoreTestSuite",
             swiftSettings: strictSettings
         ),
@@ -210,7 +218,7 @@ let package = Package(
         // Runs the built `pb` binary as a user would; depends on PBCLI so that it is built first. The HTTP client
         // is the merchant's side of `pb agent call` tests: registering a grant, reading the gateway's ledger.
         .testTarget(
-            name: "PBCLITests", dependencies: ["PBCLI", "PBProtocol", "PBTestSupport"] + httpClientDependencies,
+            name: "PBCLITests", dependencies: ["PBCLI", "PBProtocol", "PBClient", "PBTestSupport"] + httpClientDependencies,
             swiftSettings: strictSettings
         ),
     ]

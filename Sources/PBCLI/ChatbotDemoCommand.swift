@@ -28,8 +28,17 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
     @Flag(name: .customLong("exit"), help: "Stop after the calls instead of serving until Ctrl-C.")
     var exitAfterCalls = false
 
+    @Option(name: .long, help: "Where charges settle: ledger (the embedded ledger), evm, or none.")
+    var rail = "ledger"
+
     func validate() throws {
         guard (1...10_000).contains(calls) else { throw ValidationError("--calls is 1...10000") }
+        guard let chosen = SettlementConfiguration.Rail(rawValue: rail) else {
+            throw ValidationError("--rail is ledger, evm or none")
+        }
+        guard chosen != .evm else {
+            throw ValidationError("--rail evm needs the EVM rail, which this build does not have yet; use ledger")
+        }
     }
 
     func run() async throws {
@@ -43,6 +52,7 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
         configuration.listen = ListenAddress(host: "127.0.0.1", port: port)
         configuration.dataDirectory = directory
         configuration.services = [Self.chatService(upstreamPort: upstream.port)]
+        configuration.settlement.rail = SettlementConfiguration.Rail(rawValue: rail) ?? .ledger
         let launcher = try await GatewayLauncher.prepare(configuration: configuration, logger: logger)
         let gateway = try await ServerTask.start(
             responder: launcher.application.makeResponder(publicBaseURL: "http://127.0.0.1:\(port)"), port: port,
@@ -85,7 +95,10 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
         }
         let stored = try await launcher.application.store.grant(grant.digest)
         Self.say("\n== The gateway's ledger: spent \(Self.usdcText(stored?.spent ?? 0)), remaining "
-            + "\(Self.usdcText(stored?.remaining ?? 0)) (a later issue settles every 10 USDC)")
+            + "\(Self.usdcText(stored?.remaining ?? 0))")
+        if let worker = launcher.application.settlementWorker {
+            try await SettlementDemo(worker: worker, payee: Self.payee, token: Self.usdc).settleAndReport()
+        }
         if exitAfterCalls {
             await gateway.stop()
             await upstream.stop()

@@ -12,7 +12,7 @@ struct PB: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, KeygenCommand.self, GrantCommand.self, VoucherCommand.self, VerifyCommand.self,
-            AgentCommand.self, MeterCommand.self, DemoCommand.self, SentinelCommand.self,
+            AgentCommand.self, MeterCommand.self, DemoCommand.self, SentinelCommand.self, LedgerCommand.self,
         ]
     )
 

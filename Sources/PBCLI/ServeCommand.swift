@@ -21,12 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
-        var environment = ProcessInfo.processInfo.environment
-        if let config { environment["PB_CONFIG"] = config }
-        let configuration: GatewayConfiguration
-        do { configuration = try GatewayConfiguration.load(environment: environment) } catch {
-            throw CommandFailure("configuration: \(error)")
-        }
+        let (configuration, environment) = try GatewayLauncher.loadConfiguration(config: config)
         var logger = Logger(label: "pb.gateway")
         logger.logLevel = .info
         var running = try await GatewayLauncher.prepare(configuration: configuration, logger: logger)
@@ -40,6 +35,9 @@ struct ServeCommand: AsyncParsableCommand {
 
 /// Everything `pb serve` and `pb demo chatbot` set up before the server runs.
 struct GatewayLauncher {
+    /// The gateway's database under its data directory (`pb ledger check` reads it too).
+    static let storeFileName = "gateway.sqlite"
+
     var application: GatewayApplication
     let httpClient: HTTPClient
 
@@ -48,7 +46,7 @@ struct GatewayLauncher {
         sentinelAlertSink: any SentinelAlertSink = LoggingSentinelAlertSink()
     ) async throws -> GatewayLauncher {
         try GatewayKeys.ensureDirectory(configuration.dataDirectory)
-        let store = try SQLiteGatewayStore(path: configuration.dataDirectory + "/gateway.sqlite")
+        let store = try SQLiteGatewayStore(path: configuration.dataDirectory + "/" + storeFileName)
         let gatewayKey = try GatewayKeys.loadOrCreateGatewayKey(dataDirectory: configuration.dataDirectory, logger: logger)
         if let secret = try await GatewayKeys.bootstrapAdminKey(
             store: store, configuredSecret: configuration.adminKey, at: SystemWallClock().now)
@@ -61,7 +59,7 @@ struct GatewayLauncher {
         let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: configuration.upstreamTimeoutSeconds)
         let application = try GatewayApplication(
             configuration: configuration, store: store, gatewayKey: gatewayKey, clock: clock, httpClient: httpClient,
-            sentinelAlertSink: sentinelAlertSink)
+            sentinelAlertSink: sentinelAlertSink, logger: logger)
         try await application.applyConfiguredServices()
         logger.info(
             "gateway ready",
@@ -69,9 +67,20 @@ struct GatewayLauncher {
                 "listen": .string(configuration.listen.description), "services": .stringConvertible(configuration.services.count),
                 "gateway.address": .string(gatewayKey.address.checksummed),
                 "alerts.channels": .string(application.alerts.channels.map(\.name).joined(separator: ",")),
+                "settlement.rail": .string(configuration.settlement.rail.rawValue),
             ])
         return GatewayLauncher(application: application, httpClient: httpClient)
     }
 
     func shutdown() async throws { try await httpClient.shutdown() }
+
+    /// The configuration of `--config` (else PB_CONFIG, else ./pb.yaml) with the environment's overrides, and
+    /// that environment.
+    static func loadConfiguration(config: String?) throws -> (GatewayConfiguration, [String: String]) {
+        var environment = ProcessInfo.processInfo.environment
+        if let config { environment["PB_CONFIG"] = config }
+        do { return (try GatewayConfiguration.load(environment: environment), environment) } catch {
+            throw CommandFailure("configuration: \(error)")
+        }
+    }
 }

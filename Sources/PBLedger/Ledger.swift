@@ -14,11 +14,11 @@ public struct Ledger: Sendable, Hashable {
         public var description: String { "account \(accountId) exists with another asset or constraint" }
     }
 
-    public private(set) var accounts: [String: LedgerAccount] = [:]
-    public private(set) var transfers: [String: LedgerTransfer] = [:]
+    public internal(set) var accounts: [String: LedgerAccount] = [:]
+    public internal(set) var transfers: [String: LedgerTransfer] = [:]
     /// Transfer ids in the order they were created: the journal a statement or a replay reads.
-    public private(set) var journal: [String] = []
-    public private(set) var pendingStates: [String: PendingState] = [:]
+    public internal(set) var journal: [String] = []
+    public internal(set) var pendingStates: [String: PendingState] = [:]
 
     public init() {}
 

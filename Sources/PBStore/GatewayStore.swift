@@ -27,7 +27,7 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
 /// judge it, and writes the mutation, all in one transaction, so that two concurrent charges can never both spend
 /// the last of a budget. Implementations must also refuse, as a `StoreError`, any write that would take a grant's
 /// spent amount above its limit or a channel's charged amount below zero (a second guard behind `decide`).
-public protocol GatewayStore: PricingStore, MeteringStore, SentinelStore, AlertStore, Sendable {
+public protocol GatewayStore: PricingStore, MeteringStore, SentinelStore, AlertStore, SettlementStore, LedgerStore, Sendable {
     // MARK: Grants
     /// Stores a grant verified by the caller; registering the same grant again returns the stored record.
     func registerGrant(_ signed: SignedSessionGrant, at time: UnixTime) async throws -> GrantRecord

@@ -111,6 +111,8 @@ enum SQLiteSchema {
         """,
         // 5: the alert dispatcher's delivery log and dead-letter list.
         SQLiteAlertSchema.migration,
+        // 6: settlements, channels' settled amounts and the embedded ledger (docs/SETTLEMENT.md).
+        SQLiteSettlementSchema.migration,
     ]
 
     /// Digits only, without a leading zero unless the amount is 0.

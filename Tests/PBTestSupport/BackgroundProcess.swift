@@ -40,6 +40,28 @@ public final class BackgroundProcess {
         }
     }
 
+    public var isRunning: Bool { process.isRunning }
+
+    /// Everything it printed so far.
+    public var outputText: String { output.text }
+
+    /// SIGKILL, as `kill -9` would: no shutdown, no flush; then waits for it to be gone.
+    public func killAbruptly() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Waits until the process exits by itself; false when it is still running at the deadline.
+    public func waitForExit(deadlineSeconds: Double) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(deadlineSeconds)
+        while process.isRunning {
+            guard Date() < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        process.waitUntilExit()
+        return true
+    }
+
     /// SIGTERM (a server shuts down cleanly), then SIGKILL if it is still running `graceSeconds` later.
     public func stop(graceSeconds: Double = 30) {
         guard process.isRunning else { return }

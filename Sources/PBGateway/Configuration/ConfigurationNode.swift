@@ -26,6 +26,9 @@ struct ConfigurationNode {
         self.pairs = pairs
     }
 
+    /// The mapping's keys in file order (for mappings keyed by name, like `serviceThresholds`).
+    var keys: [String] { pairs.map(\.key) }
+
     static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     func fieldPath(_ key: String) -> String { Self.join(path, key) }

@@ -59,6 +59,8 @@ public struct GatewayConfiguration: Sendable {
     public var sentinel = SentinelConfiguration()
     /// The alert dispatcher and its channels (`alerts:`); secrets come from the environment.
     public var alerts = AlertsConfiguration()
+    /// The settlement worker and its rail (docs/SETTLEMENT.md).
+    public var settlement = SettlementConfiguration()
 
     /// The verifying contract when none is deployed: signatures still bind chain id and gateway.
     public static let zeroAddress: EthereumAddress = {
@@ -152,6 +154,7 @@ public struct GatewayConfiguration: Sendable {
         upstreamTimeoutSeconds = try fields.integer("upstreamTimeoutSeconds", in: 1...3_600) ?? upstreamTimeoutSeconds
         maxRequestBodyBytes = try fields.integer("maxRequestBodyBytes", in: 0...(1 << 32)) ?? maxRequestBodyBytes
         if var alertFields = try fields.mapping("alerts") { alerts = try AlertsConfigurationReader.read(&alertFields) }
+        if var settlementFields = try fields.mapping("settlement") { try settlement.read(&settlementFields) }
         services = []
         for item in try fields.list("services") {
             services.append(try ServiceConfigurationReader.read(item.node, path: item.path))
@@ -167,6 +170,7 @@ public struct GatewayConfiguration: Sendable {
         if let text = environment[Self.environmentKeys.dataDirectory] { dataDirectory = text }
         if let text = environment[Self.environmentKeys.adminKey], !text.isEmpty { adminKey = text }
         try alerts.applyEnvironment(environment)
+        settlement.faultInjection = try SettlementFaultInjection.from(environment: environment)
     }
 
     /// Checks that span fields: unique ids and prefixes, and a window credit every asset can express.
@@ -188,5 +192,6 @@ public struct GatewayConfiguration: Sendable {
         for decimals in decimalsInUse.sorted() {
             _ = try maxWindowCreditBaseUnits(decimals: decimals)
         }
+        _ = try settlement.settings(services: services)
     }
 }

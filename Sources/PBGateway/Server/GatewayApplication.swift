@@ -8,7 +8,9 @@ import PBCrypto
 import PBGuard
 import PBProtocol
 import PBSentinel
+import PBSettlement
 import PBStore
+import ServiceLifecycle
 
 /// Builds the gateway: management and facilitator APIs, `/metrics`, and every other path through the payment gate
 /// into the reverse proxy.
@@ -31,12 +33,17 @@ public struct GatewayApplication: Sendable {
     /// Anything on the payment path hands it alerts with `alerts.submit(Alert(event))`, which never waits.
     public let alerts: AlertDispatcher
 
+    /// Settles accumulated charges on the configured rail; nil with `settlement.rail: none` (docs/SETTLEMENT.md).
+    public let settlementWorker: SettlementWorker?
+
     /// `sentinelAlertSink` receives every Sentinel event (rule firings are the alerts), off the payment path; rule
-    /// firings and freezes also go to the alert channels of `alerts:`.
+    /// firings and freezes also go to the alert channels of `alerts:`. `settlementRail` is the rail for
+    /// `settlement.rail: evm` (built by the caller from its chain settings); the ledger rail is built here over `store`.
     public init(
         configuration: GatewayConfiguration, store: any GatewayStore, gatewayKey: PrivateKey,
         clock: any WallClock = SystemWallClock(), httpClient: HTTPClient,
-        sentinelAlertSink: any SentinelAlertSink = LoggingSentinelAlertSink()
+        sentinelAlertSink: any SentinelAlertSink = LoggingSentinelAlertSink(),
+        settlementRail: (any SettlementRail)? = nil, logger: Logger = Logger(label: "pb.settlement")
     ) throws {
         self.configuration = configuration
         self.store = store
@@ -57,6 +64,8 @@ public struct GatewayApplication: Sendable {
         metrics = GatewayMetrics()
         proxy = UpstreamProxy(httpClient: httpClient, configuration: configuration)
         meter = Meter(store: store, clock: clock)
+        settlementWorker = try Self.makeSettlementWorker(
+            configuration: configuration, store: store, rail: settlementRail, clock: clock, logger: logger)
     }
 
     /// Stores the configured services (the file wins over earlier API edits of the same id) and loads the catalog;
@@ -132,16 +141,17 @@ public struct GatewayApplication: Sendable {
 
     public func makeApplication(logger: Logger) -> some ApplicationProtocol {
         let address = configuration.listen
-        // The metering ticker and the alert dispatcher run in the server's service group: started with it, stopped
-        // gracefully with it (the dispatcher drains or dead-letters what is queued).
+        // The background services run in the server's service group: started with it, stopped gracefully with it
+        // (the alert dispatcher drains or dead-letters what is queued).
+        var services: [any Service] = [
+            HoldSweeper(processor: processor, metrics: metrics, logger: logger), makeMeteringService(logger: logger),
+            sentinel, alerts,
+        ]
+        if let settlementWorker { services.append(settlementWorker) }
         return Application(
             responder: makeResponder(publicBaseURL: "http://\(address)"),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "pb-stream"),
-            services: [
-                HoldSweeper(processor: processor, metrics: metrics, logger: logger), makeMeteringService(logger: logger),
-                sentinel,
-                alerts,
-            ],
+            services: services,
             logger: logger)
     }
 }
