@@ -88,6 +88,8 @@ enum SQLiteSchema {
         pricingMigration,
         // 3: prepaid accounts, stream sessions, usage events, the account ledger and merchant events.
         SQLiteMeteringSchema.migration,
+        // 4: the EVM rail's signed transactions, its nonce allocator (SQLiteGatewayStore+EVMTransactions.swift).
+        SQLiteGatewayStore.evmTransactionsMigration,
     ]
 
     /// Digits only, without a leading zero unless the amount is 0.

@@ -1,6 +1,7 @@
 import Foundation
 import PBCore
 import PBCrypto
+import PBEVMRail
 import PBStore
 import Yams
 
@@ -55,6 +56,8 @@ public struct GatewayConfiguration: Sendable {
     public var upstreamTimeoutSeconds = 30
     public var maxRequestBodyBytes = 10 * 1024 * 1024
     public var services: [ServiceRecord] = []
+    /// The EVM rail's chain, node, contract, token and key file (`evm:`); nil when the gateway has no chain rail.
+    public var evm: EVMRailConfiguration?
 
     /// The verifying contract when none is deployed: signatures still bind chain id and gateway.
     public static let zeroAddress: EthereumAddress = {
@@ -147,6 +150,12 @@ public struct GatewayConfiguration: Sendable {
         maxWindowCredit = try fields.string("maxWindowCredit") ?? maxWindowCredit
         upstreamTimeoutSeconds = try fields.integer("upstreamTimeoutSeconds", in: 1...3_600) ?? upstreamTimeoutSeconds
         maxRequestBodyBytes = try fields.integer("maxRequestBodyBytes", in: 0...(1 << 32)) ?? maxRequestBodyBytes
+        if var evmFields = try fields.mapping(EVMRailConfiguration.section) {
+            let values = try evmFields.scalarFields()
+            do { evm = try EVMRailConfiguration(fields: values) } catch {
+                throw GatewayConfigurationError(field: error.field, error.message)
+            }
+        }
         services = []
         for item in try fields.list("services") {
             services.append(try ServiceConfigurationReader.read(item.node, path: item.path))
