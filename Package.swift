@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "PBGateway",
             dependencies: [
-                "PBGuard", "PBPricing", "PBSentinel", "PBAlerts", "PBSettlement", "PBLedger",
+                "PBGuard", "PBPricing", "PBSentinel", "PBAlerts", "PBSettlement", "PBLedger", "PBEVMRail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -128,6 +128,12 @@ let package = Package(
             dependencies: ["PBCore", "PBCrypto"] + httpClientDependencies,
             swiftSettings: strictSettings
         ),
+        // The EVM settlement rail: SettlementRail over the SessionKeyValidator contract, with nonces kept in the store
+        // (EVMTransactionStore) and the `evm:` configuration. No HTTP server, no SQL.
+        .target(
+            name: "PBEVMRail", dependencies: ["PBSettlement", "PBEVM", "PBStore", "PBProtocol"],
+            swiftSettings: strictSettings
+        ),
         // The agent side: answers 402s with pb-session payments, tracks spend, checks receipts.
         .target(
             name: "PBClient",
@@ -137,7 +143,7 @@ let package = Package(
         .executableTarget(
             name: "PBCLI",
             dependencies: [
-                "PBProtocol", "PBGateway", "PBClient", "PBStoreSQLite", "PBMetering", "PBSentinel", "PBSentinelEvaluation",
+                "PBProtocol", "PBGateway", "PBEVMRail", "PBClient", "PBStoreSQLite", "PBMetering", "PBSentinel", "PBSentinelEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -194,7 +200,9 @@ let package = Package(
         .testTarget(name: "PBProtocolTests", dependencies: ["PBProtocol", "PBTestSupport"], swiftSettings: strictSettings),
         // Vectors from eth-account, and a live chain: chain/pb_devchain.py started by the tests on loopback.
         .testTarget(
-            name: "PBEVMTests", dependencies: ["PBEVM", "PBProtocol", "PBTestSupport"] + httpClientDependencies,
+            name: "PBEVMTests",
+            dependencies: ["PBEVM", "PBEVMRail", "PBSettlement", "PBStoreSQLite", "PBProtocol", "PBTestSupport"]
+                + httpClientDependencies,
             swiftSettings: strictSettings),
         // The checks every GatewayStore adapter must pass, as plain functions each adapter's tests call.
         .target(

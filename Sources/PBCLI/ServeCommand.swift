@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PBCore
+import PBEVMRail
 import PBGateway
 import PBStoreSQLite
 
@@ -59,7 +60,8 @@ struct GatewayLauncher {
         let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: configuration.upstreamTimeoutSeconds)
         let application = try GatewayApplication(
             configuration: configuration, store: store, gatewayKey: gatewayKey, clock: clock, httpClient: httpClient,
-            sentinelAlertSink: sentinelAlertSink, logger: logger)
+            sentinelAlertSink: sentinelAlertSink,
+            settlementRail: try await evmRail(configuration: configuration, store: store, clock: clock), logger: logger)
         try await application.applyConfiguredServices()
         logger.info(
             "gateway ready",
@@ -73,6 +75,20 @@ struct GatewayLauncher {
     }
 
     func shutdown() async throws { try await httpClient.shutdown() }
+
+    /// The EVM rail for `settlement.rail: evm`, from the `evm:` section: its signer read from a key file only its
+    /// owner can read, and signed-but-unsent settlements resent before the worker starts (nonces stay gap-free).
+    static func evmRail(configuration: GatewayConfiguration, store: SQLiteGatewayStore, clock: any WallClock)
+        async throws -> EVMSettlementRail?
+    {
+        guard configuration.settlement.rail == .evm else { return nil }
+        guard let evm = configuration.evm else {
+            throw ValidationError("settlement.rail is evm but the configuration has no evm: section")
+        }
+        let rail = EVMSettlementRail(configuration: evm, signer: try evm.loadSigner(), store: store, clock: clock)
+        try await rail.start()
+        return rail
+    }
 
     /// The configuration of `--config` (else PB_CONFIG, else ./pb.yaml) with the environment's overrides, and
     /// that environment.

@@ -53,6 +53,23 @@ extension EthereumRPCClient {
             succeeded: try uint64(try field("status"), method: method) == 1,
             gasUsed: try uint64(try field("gasUsed"), method: method),
             effectiveGasPrice: (try? uint128(try field("effectiveGasPrice"), method: method)) ?? 0,
-            contractAddress: contract, logCount: value["logs"]?.arrayValues?.count ?? 0)
+            contractAddress: contract, logs: try (value["logs"]?.arrayValues ?? []).map { (entry) throws(EthereumRPCError) in
+                try log(entry, method: method)
+            })
+    }
+
+    static func log(_ value: JSONValue, method: String) throws(EthereumRPCError) -> TransactionLog {
+        guard let addressText = value["address"]?.stringValue, let address = try? EthereumAddress(addressText) else {
+            throw EthereumRPCError(method: method, kind: .malformedResponse("log without an address"))
+        }
+        var topics: [Bytes32] = []
+        for topic in value["topics"]?.arrayValues ?? [] {
+            let bytes = try Self.bytes(topic, method: method)
+            guard bytes.count == 32 else {
+                throw EthereumRPCError(method: method, kind: .malformedResponse("topic of \(bytes.count) bytes"))
+            }
+            topics.append(Bytes32(unchecked: bytes))
+        }
+        return TransactionLog(address: address, topics: topics, data: try Self.bytes(value["data"] ?? .null, method: method))
     }
 }

@@ -41,9 +41,12 @@ public final class EthereumRPCClient: Sendable {
         try Self.uint128(try await call("eth_getBalance", [.string(address.lowercased), .string("latest")]), method: "eth_getBalance")
     }
 
-    /// The next nonce of `address`, counting transactions the node holds but has not mined (`pending`).
-    public func transactionCount(of address: EthereumAddress) async throws(EthereumRPCError) -> UInt64 {
-        let result = try await call("eth_getTransactionCount", [.string(address.lowercased), .string("pending")])
+    /// The next nonce of `address`, counting transactions the node holds but has not mined (`pending`); with
+    /// `block: "latest"`, only mined ones.
+    public func transactionCount(of address: EthereumAddress, block: String = "pending") async throws(EthereumRPCError)
+        -> UInt64
+    {
+        let result = try await call("eth_getTransactionCount", [.string(address.lowercased), .string(block)])
         return try Self.uint64(result, method: "eth_getTransactionCount")
     }
 
@@ -67,11 +70,13 @@ public final class EthereumRPCClient: Sendable {
         return try Self.uint64(result, method: "eth_estimateGas")
     }
 
-    /// Executes a read-only call against the latest block and returns its output; a revert throws `.reverted`.
-    public func call(to: EthereumAddress, data: [UInt8], from: EthereumAddress? = nil) async throws(EthereumRPCError)
-        -> [UInt8]
+    /// Executes a read-only call against the latest block (or the state after block `blockNumber`) and returns its
+    /// output; a revert throws `.reverted`.
+    public func call(to: EthereumAddress, data: [UInt8], from: EthereumAddress? = nil, blockNumber: UInt64? = nil)
+        async throws(EthereumRPCError) -> [UInt8]
     {
-        let result = try await call("eth_call", [Self.callObject(from: from, to: to, data: data, value: 0), .string("latest")])
+        let block: JSONValue = blockNumber.map { Self.quantity(UInt128($0)) } ?? .string("latest")
+        let result = try await call("eth_call", [Self.callObject(from: from, to: to, data: data, value: 0), block])
         return try Self.bytes(result, method: "eth_call")
     }
 

@@ -113,6 +113,8 @@ enum SQLiteSchema {
         SQLiteAlertSchema.migration,
         // 6: settlements, channels' settled amounts and the embedded ledger (docs/SETTLEMENT.md).
         SQLiteSettlementSchema.migration,
+        // 7: the EVM rail's signed transactions, its nonce allocator (SQLiteGatewayStore+EVMTransactions.swift).
+        SQLiteGatewayStore.evmTransactionsMigration,
     ]
 
     /// Digits only, without a leading zero unless the amount is 0.

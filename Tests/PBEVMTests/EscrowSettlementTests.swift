@@ -1,6 +1,7 @@
 import Foundation
 import PBCore
 import PBCrypto
+import PBEVMRail
 import PBProtocol
 import Testing
 
@@ -17,17 +18,7 @@ import Testing
     func send(_ client: EthereumRPCClient, from key: PrivateKey, to: EthereumAddress?, data: [UInt8]) async throws
         -> TransactionReceipt
     {
-        let estimate = try await client.estimateGas(from: key.address, to: to, data: data)
-        let tip = try await client.maxPriorityFeePerGas()
-        let transaction = EIP1559Transaction(
-            chainId: try await client.chainId(), nonce: try await client.transactionCount(of: key.address),
-            maxPriorityFeePerGas: tip, maxFeePerGas: try await client.latestBaseFeePerGas() * 2 + tip,
-            gasLimit: estimate + estimate / 5, to: to, data: data)
-        let receipt = try await client.waitForReceipt(
-            try await client.sendRawTransaction(transaction.signed(with: key)), pollIntervalMilliseconds: 20,
-            timeoutSeconds: 60)
-        try #require(receipt.succeeded, "transaction to \(String(describing: to)) reverted")
-        return receipt
+        try await DevChainDeployment.send(client, from: key, to: to, data: data)
     }
 
     func tokenBalance(_ client: EthereumRPCClient, token: EthereumAddress, of holder: EthereumAddress) async throws

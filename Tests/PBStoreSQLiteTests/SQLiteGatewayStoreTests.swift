@@ -64,3 +64,12 @@ final class TemporaryDirectory: Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
+
+/// The EVM rail's transaction store (its nonce allocator) on SQLite.
+@Suite struct SQLiteEVMTransactionStoreTests {
+    let suite = EVMTransactionStoreSuite { try SQLiteGatewayStore.inMemory() }
+
+    @Test func aNonceHoldsOnePurposeAndAPurposeOneNonce() async throws {
+        try await suite.aNonceHoldsOnePurposeAndAPurposeOneNonce()
+    }
+}

@@ -89,6 +89,15 @@ struct ConfigurationNode {
         return sequence.enumerated().map { (path: "\(fieldPath(key))[\($0.offset)]", node: $0.element) }
     }
 
+    /// Every key as its scalar text, all marked read: for a section another module validates (`evm:`).
+    mutating func scalarFields() throws(GatewayConfigurationError) -> [String: String] {
+        var fields: [String: String] = [:]
+        for key in pairs.map(\.key) {
+            if let value = try string(key) { fields[key] = value }
+        }
+        return fields
+    }
+
     /// Call after reading every known key.
     func rejectUnknownKeys() throws(GatewayConfigurationError) {
         if let unknown = pairs.first(where: { !readKeys.contains($0.key) }) {

@@ -1,6 +1,7 @@
 import Foundation
 import PBCore
 import PBCrypto
+import PBEVMRail
 import PBStore
 import Yams
 
@@ -61,6 +62,8 @@ public struct GatewayConfiguration: Sendable {
     public var alerts = AlertsConfiguration()
     /// The settlement worker and its rail (docs/SETTLEMENT.md).
     public var settlement = SettlementConfiguration()
+    /// The EVM rail's chain, node, contract, token and key file (`evm:`); nil when the gateway has no chain rail.
+    public var evm: EVMRailConfiguration?
 
     /// The verifying contract when none is deployed: signatures still bind chain id and gateway.
     public static let zeroAddress: EthereumAddress = {
@@ -155,6 +158,12 @@ public struct GatewayConfiguration: Sendable {
         maxRequestBodyBytes = try fields.integer("maxRequestBodyBytes", in: 0...(1 << 32)) ?? maxRequestBodyBytes
         if var alertFields = try fields.mapping("alerts") { alerts = try AlertsConfigurationReader.read(&alertFields) }
         if var settlementFields = try fields.mapping("settlement") { try settlement.read(&settlementFields) }
+        if var evmFields = try fields.mapping(EVMRailConfiguration.section) {
+            let values = try evmFields.scalarFields()
+            do { evm = try EVMRailConfiguration(fields: values) } catch {
+                throw GatewayConfigurationError(field: error.field, error.message)
+            }
+        }
         services = []
         for item in try fields.list("services") {
             services.append(try ServiceConfigurationReader.read(item.node, path: item.path))
