@@ -75,15 +75,7 @@ configuration.services = [
         ])
 ]
 configuration.sentinel.enabled = sentinelSwitch == "on"
-configuration.sentinel.policy = try {
-    var policy = SentinelPolicy.standard.config
-    for rule in policy.rules?.indices ?? [].indices {
-        for condition in policy.rules![rule].when.indices where policy.rules![rule].when[condition].calls != nil {
-            policy.rules![rule].when[condition].calls!.above = 1_000_000_000
-        }
-    }
-    return try SentinelPolicy(config: policy)
-}()
+configuration.sentinel.policy = try SentinelPolicy.standard(callsAbove: 1_000_000_000)
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pb-bench-\(UUID().uuidString.prefix(8))")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 let store = try SQLiteGatewayStore(path: directory.appendingPathComponent("gateway.sqlite").path)

@@ -7,6 +7,7 @@ import PBClient
 import PBCore
 import PBCrypto
 import PBGateway
+import PBSentinel
 import PBProtocol
 import PBStore
 
@@ -53,6 +54,9 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
         configuration.dataDirectory = directory
         configuration.services = [Self.chatService(upstreamPort: upstream.port)]
         configuration.settlement.rail = SettlementConfiguration.Rail(rawValue: rail) ?? .ledger
+        // The demo plays a day's chat in seconds; at that pace Sentinel's "> 100 calls a minute" rule would (rightly)
+        // freeze the agent, so the demo lifts only the call-rate limit (`pb demo attack` shows that rule at work).
+        configuration.sentinel.policy = try SentinelPolicy.standard(callsAbove: 100_000)
         let launcher = try await GatewayLauncher.prepare(configuration: configuration, logger: logger)
         let gateway = try await ServerTask.start(
             responder: launcher.application.makeResponder(publicBaseURL: "http://127.0.0.1:\(port)"), port: port,
