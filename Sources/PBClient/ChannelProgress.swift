@@ -9,6 +9,16 @@ struct ChannelProgress: Sendable, Hashable {
     /// Whether this gateway has our grant (so later payloads can leave it out).
     var grantKnown = false
     var window: OpenWindow?
+    /// The windows this client opened lately, the open one included (memory only, at most `recentWindowLimit`):
+    /// receipts of a window's calls are MAC'd with its key and may arrive after the window was replaced.
+    var recentWindows: [OpenWindow] = []
+    static let recentWindowLimit = 8
+
+    mutating func opened(_ window: OpenWindow) {
+        self.window = window
+        recentWindows.append(window)
+        if recentWindows.count > Self.recentWindowLimit { recentWindows.removeFirst() }
+    }
 
     struct OpenWindow: Sendable, Hashable {
         let windowId: Bytes32
@@ -58,9 +68,10 @@ struct ChannelProgress: Sendable, Hashable {
             let next = window["nextCallIndex"]?.stringValue.flatMap({ UInt64($0) }),
             let reserved = window["reservedAmount"]?.stringValue.flatMap({ UInt128($0) })
         {
-            self.window = OpenWindow(
+            // A window loaded from the state file is the open one: its receipts are checked with its key.
+            opened(OpenWindow(
                 windowId: id, ceiling: ceiling, validUntil: validUntil, gatewayPublicKey: key, nextCallIndex: next,
-                reservedAmount: reserved)
+                reservedAmount: reserved))
         }
     }
 }

@@ -123,12 +123,13 @@ extension PBClient {
                 throw PBClientError("receipt is signed by \(signer), not by the gateway \(gateway) that quoted the price")
             }
             if signer == nil {
-                // Only the window this client still has open can be checked; a MAC'd receipt of an older window is
-                // left out (a later receipt carries the cumulative total anyway).
-                guard let window = channel.window,
-                    PaymentReceipt.receiptId(voucherId: window.windowId, callIndex: receipt.message.callIndex)
+                // A MAC'd receipt is checked with the key of the window it names (the receipt id is derived from the
+                // window id); one of a window this client no longer remembers is left out (a later receipt carries
+                // the cumulative total anyway).
+                guard let window = channel.recentWindows.last(where: {
+                    PaymentReceipt.receiptId(voucherId: $0.windowId, callIndex: receipt.message.callIndex)
                         == receipt.message.receiptId
-                else { return false }
+                }) else { return false }
                 let key = CreditWindowKey(
                     sessionKey: sessionKey, gatewayPublicKey: try PublicKey(bytes: window.gatewayPublicKey),
                     windowId: window.windowId)

@@ -142,11 +142,13 @@ public final class PBClient: Sendable {
             grantId: grant.digest, payee: payee, cumulativeAmount: ceiling, sequence: channel.lastSequence,
             requestBinding: requestBinding, validUntil: validUntil)
         let signed = SignedPaymentVoucher.sign(voucher, domain: extra.domain, with: sessionKey)
-        channel.window = requestBinding.isZero
-            ? ChannelProgress.OpenWindow(
+        if requestBinding.isZero {
+            channel.opened(ChannelProgress.OpenWindow(
                 windowId: signed.digest, ceiling: ceiling, validUntil: validUntil,
-                gatewayPublicKey: extra.gatewayPublicKey.compressedBytes, nextCallIndex: 1, reservedAmount: charged + price)
-            : nil
+                gatewayPublicKey: extra.gatewayPublicKey.compressedBytes, nextCallIndex: 1, reservedAmount: charged + price))
+        } else {
+            channel.window = nil
+        }
         let includedGrant = channel.grantKnown ? nil : grant
         return .voucher(grant: includedGrant, voucher: signed)
     }
