@@ -76,8 +76,8 @@ public struct FacilitatorAPI: Sendable {
         for (name, value) in headers?.objectMembers ?? [] {
             if let name = HTTPField.Name(name), let text = value.stringValue { fields[name] = text }
         }
-        let quote = try RouteQuoting.quote(route, plan: plan, headers: fields, processor: processor)
-        return processor.offer(service: route.service, quote: quote, method: method, target: target)
+        return try RouteQuoting.offer(
+            route, plan: plan, headers: fields, method: method, target: target, processor: processor, cache: nil).offer
     }
 
     /// A facilitator body plus the request it pays for: `{x402Version, paymentPayload, paymentRequirements,

@@ -26,10 +26,10 @@ enum RouteQuoting {
     }
 
     /// The quote and the 402 offer for one request, reused from `cache` when the same target was quoted under the
-    /// same catalog generation in the same second (RouteOfferCache).
+    /// same catalog generation in the same second (RouteOfferCache); without a cache, made afresh.
     static func offer(
         _ route: PricedRoute, plan: RoutePricePlan, headers: HTTPFields, method: String, target: String,
-        processor: PaymentProcessor, cache: RouteOfferCache
+        processor: PaymentProcessor, cache: RouteOfferCache?
     ) throws -> RouteOfferCache.Entry {
         let dimensions = dimensions(route, plan: plan, headers: headers)
         let make = { () throws -> RouteOfferCache.Entry in
@@ -37,18 +37,12 @@ enum RouteQuoting {
             return RouteOfferCache.Entry(
                 quote: quote, offer: processor.offer(service: route.service, quote: quote, method: method, target: target))
         }
-        guard let generation = route.generation else { return try make() }
+        guard let cache, let generation = route.generation else { return try make() }
         let key = RouteOfferCache.Key(generation: generation, method: method, target: target, dimensions: dimensions)
         return try cache.entry(for: key, second: processor.now.seconds, make: make)
     }
 
     /// The quote, or a 400 naming where the dimension value comes from when the plan cannot price the request.
-    static func quote(
-        _ route: PricedRoute, plan: RoutePricePlan, headers: HTTPFields, processor: PaymentProcessor
-    ) throws -> RouteQuote {
-        try quote(route, plan: plan, dimensions: dimensions(route, plan: plan, headers: headers), processor: processor)
-    }
-
     private static func quote(
         _ route: PricedRoute, plan: RoutePricePlan, dimensions: [String: String], processor: PaymentProcessor
     ) throws -> RouteQuote {
