@@ -130,9 +130,7 @@ extension PBClient {
                     PaymentReceipt.receiptId(voucherId: $0.windowId, callIndex: receipt.message.callIndex)
                         == receipt.message.receiptId
                 }) else { return false }
-                let key = CreditWindowKey(
-                    sessionKey: sessionKey, gatewayPublicKey: try PublicKey(bytes: window.gatewayPublicKey),
-                    windowId: window.windowId)
+                let key = try windowKey(for: window)
                 guard receipt.isAuthentic(windowKey: key) else {
                     throw PBClientError("receipt's window MAC does not match the window key: not from the gateway")
                 }
