@@ -220,6 +220,7 @@ let package = Package(
                 "PBGateway", "PBGuard", "PBPricing", "PBClient", "PBStoreSQLite", "PBTestSupport", "PBSentinel", "PBAlerts",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ] + httpClientDependencies,
             swiftSettings: strictSettings
         ),

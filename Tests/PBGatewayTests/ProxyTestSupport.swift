@@ -90,6 +90,8 @@ func makeUpstreamRouter() -> Router<BasicRequestContext> {
                 try await writer.finish(nil)
             })
     }
+    // Answers at once without reading the request body, so the answer can overtake the upload.
+    router.post("/early") { _, _ -> String in "early" }
     router.get("/unavailable") { _, _ in
         Response(status: .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: "down")))
     }

@@ -40,6 +40,9 @@ public struct UpstreamProxy: Sendable {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
+    /// Declared request bodies up to this size are read before forwarding, so that a retry can send them again.
+    public static let replayableBodyLimitBytes = 64 * 1_024
+
     /// A 5xx from the upstream means the service was not delivered.
     public static func isUpstreamFailure(status: HTTPResponse.Status) -> Bool { status.kind == .serverError }
 
@@ -63,11 +66,21 @@ public struct UpstreamProxy: Sendable {
 
         // No Content-Length and no Transfer-Encoding means no body (RFC 9112 section 6.3); sending an empty chunked
         // body on a GET would confuse some upstreams.
-        let bounded = BoundedRequestBody(base: request.body, limitBytes: maxRequestBodyBytes)
-        if let declaredLength {
-            upstreamRequest.body = .stream(bounded, length: .known(Int64(declaredLength)))
-        } else if request.headers[.transferEncoding] != nil {
-            upstreamRequest.body = .stream(bounded, length: .unknown)
+        // The HTTP client sends a request again on a fresh connection when a pooled one turns out closed, and asks
+        // the body for a new iterator then. A small declared body is read first so that such a retry can resend it;
+        // a larger or chunked one streams, once (`OneShotRequestBody`): its retry fails as an upstream error.
+        var upload: OneShotRequestBody?
+        if let declaredLength, declaredLength <= Self.replayableBodyLimitBytes {
+            do {
+                upstreamRequest.body = .bytes(try await request.body.collect(upTo: declaredLength))
+            } catch {
+                // The client broke off its upload (the parser holds it to its Content-Length): nothing is forwarded,
+                // and as with any undelivered call the payment is voided.
+                return .failed(UpstreamFailure(kind: .invalidResponse, message: "the request body could not be read: \(error)"))
+            }
+        } else if declaredLength != nil || request.headers[.transferEncoding] != nil {
+            upload = OneShotRequestBody(base: request.body, limitBytes: maxRequestBodyBytes)
+            upstreamRequest.body = .stream(upload!, length: declaredLength.map { .known(Int64($0)) } ?? .unknown)
         }
 
         let upstreamResponse: HTTPClientResponse
@@ -75,6 +88,7 @@ public struct UpstreamProxy: Sendable {
             upstreamResponse = try await httpClient.execute(
                 upstreamRequest, timeout: .seconds(Int64(timeoutSeconds)), logger: logger)
         } catch {
+            await upload?.close()
             // Our own bound, thrown from the upload stream, arrives here unwrapped.
             if error is RequestBodyTooLargeError { return .requestTooLarge(limitBytes: maxRequestBodyBytes) }
             let failure = Self.classify(error)
@@ -86,7 +100,7 @@ public struct UpstreamProxy: Sendable {
         let response = Response(
             status: status,
             headers: ProxyHeaders.clientResponseHeaders(from: upstreamResponse.headers),
-            body: ResponseBody(asyncSequence: upstreamResponse.body)
+            body: Self.responseBody(upstreamResponse.body, closing: upload)
         )
         return .response(response, status: status)
     }
@@ -97,6 +111,22 @@ public struct UpstreamProxy: Sendable {
     ) async -> UpstreamResult {
         await forward(
             request, to: upstreamURL, clientAddress: context.remoteAddress?.ipAddress, logger: context.logger)
+    }
+
+    /// The upstream's body, streamed to the client; the upload is closed before the response ends, because the
+    /// server reads the connection's next request as soon as the response is written.
+    static func responseBody(_ body: HTTPClientResponse.Body, closing upload: OneShotRequestBody?) -> ResponseBody {
+        guard let upload else { return ResponseBody(asyncSequence: body) }
+        return ResponseBody { writer in
+            do {
+                try await writer.write(body)
+            } catch {
+                await upload.close()
+                throw error
+            }
+            await upload.close()
+            try await writer.finish(nil)
+        }
     }
 
     static func classify(_ error: any Error) -> UpstreamFailure {
@@ -117,30 +147,4 @@ public struct UpstreamProxy: Sendable {
         }
         return UpstreamFailure(kind: .invalidResponse, message: message)
     }
-}
-
-/// Thrown into the upload when the client sends more than the bound.
-struct RequestBodyTooLargeError: Error {}
-
-/// The request body, counted as it streams: past the bound the upload stops with `RequestBodyTooLargeError`, so a
-/// body without Content-Length cannot grow without limit.
-struct BoundedRequestBody: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let base: RequestBody
-    let limitBytes: Int
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var base: RequestBody.AsyncIterator
-        let limitBytes: Int
-        var receivedBytes = 0
-
-        mutating func next() async throws -> ByteBuffer? {
-            guard let buffer = try await base.next() else { return nil }
-            receivedBytes += buffer.readableBytes
-            if receivedBytes > limitBytes { throw RequestBodyTooLargeError() }
-            return buffer
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), limitBytes: limitBytes) }
 }
