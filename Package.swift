@@ -145,6 +145,8 @@ let package = Package(
             dependencies: [
                 "PBProtocol", "PBGateway", "PBEVMRail", "PBClient", "PBStoreSQLite", "PBMetering", "PBSentinel", "PBSentinelEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

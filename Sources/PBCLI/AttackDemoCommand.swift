@@ -7,6 +7,8 @@ import PBCrypto
 import PBGateway
 import PBProtocol
 import PBSentinel
+import PBStore
+import PBAlerts
 import Synchronization
 
 /// The chatbot scenario under attack: an agent chats normally, then a thief who stole its session key fires a burst;
@@ -26,6 +28,9 @@ struct AttackDemoCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("burst"), help: "Calls the thief fires as fast as it can.")
     var burstCalls = 150
+
+    @Option(name: .customLong("smtp-port"), help: "Send the alert e-mail to this SMTP server on 127.0.0.1 instead of the demo's own receiver.")
+    var smtpPort: Int?
 
     /// Seconds between the agent's questions, on the gateway's clock.
     static let paceSeconds: Int64 = 15
@@ -49,12 +54,21 @@ struct AttackDemoCommand: AsyncParsableCommand {
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.dataDirectory = directory
         configuration.services = [ChatbotDemoCommand.chatService(upstreamPort: upstream.port)]
+        // Alerts leave the gateway as they would in production: signed to a webhook receiver and by e-mail.
+        let webhook = DemoWebhookReceiver(secret: Array(Hex.encode(Bytes32.random().bytes, prefix: false).utf8))
+        configuration.alerts.webhook = try await Self.webhookConfiguration(receiver: webhook, logger: logger)
+        let mailbox = smtpPort == nil ? try await DemoSMTPReceiver.start() : nil
+        let mailPort = smtpPort ?? mailbox?.port ?? 0
+        configuration.alerts.email = AlertsConfiguration.Email(
+            smtp: SMTPSettings(host: "127.0.0.1", port: mailPort), from: "sentinel@gateway.example",
+            to: ["owner@agent.example"])
         let clock = OffsetWallClock()
         let alerts = PrintingAlertSink()
         let launcher = try await GatewayLauncher.prepare(
             configuration: configuration, logger: logger, clock: clock, sentinelAlertSink: alerts)
         let application = launcher.application
         let sentinel = Task { try await application.sentinel.run() }
+        let dispatcher = Task { try await application.alerts.run() }
         let gateway = try await ServerTask.start(
             responder: application.makeResponder(publicBaseURL: "http://127.0.0.1"), port: 0, logger: logger)
         let chatURL = "http://127.0.0.1:\(gateway.port)/v1/chat"
@@ -113,8 +127,24 @@ struct AttackDemoCommand: AsyncParsableCommand {
         if let first = frozenEvents.first, let last = frozenEvents.last {
             say("rule fired and key frozen in the same second: \(first.time.seconds == last.time.seconds ? "yes" : "no")")
         }
+        await webhook.waitFor(count: frozenEvents.count)
+        say("\n== 4. The alerts, delivered by the gateway's alert dispatcher")
+        let deliveries = webhook.received
+        say("webhook receiver: \(deliveries.count) deliveries, each PB-Signature verified with the shared secret "
+            + "(\(webhook.rejectedCount) rejected): \(deliveries.map(\.kind).sorted().joined(separator: ", ")); "
+            + "the last \(Self.milliseconds(Self.latest(deliveries.map(\.receivedAt)) - burstStart)) ms into the burst")
+        if let mailbox {
+            await mailbox.waitFor(count: frozenEvents.count)
+            let messages = mailbox.received.sorted { $0.subject < $1.subject }
+            say("SMTP server 127.0.0.1:\(mailPort): \(messages.count) messages, the last "
+                + "\(Self.milliseconds(Self.latest(messages.map(\.receivedAt)) - burstStart)) ms into the burst")
+            for message in messages {
+                say("  from \(message.mailFrom) to \(message.recipients.joined(separator: ", ")): \(message.subject)")
+            }
+        }
+        for line in try await Self.deliveryLog(application.store, count: frozenEvents.count * 2) { say(line) }
 
-        say("\n== 4. The owner unfreezes the key with a signed request (a minute later: the demo moves the gateway's clock)")
+        say("\n== 5. The owner unfreezes the key with a signed request (a minute later: the demo moves the gateway's clock)")
         clock.advance(bySeconds: 61)
         let issuedAt = UInt64(clock.now.seconds)
         let change = GrantStatusChange(grantId: grant.digest, status: "active", issuedAt: issuedAt)
@@ -132,10 +162,36 @@ struct AttackDemoCommand: AsyncParsableCommand {
         await gateway.stop()
         application.sentinel.stop()
         _ = await sentinel.result
+        application.alerts.beginShutdown()
+        _ = await dispatcher.result
+        await webhook.stop()
+        await mailbox?.stop()
         await upstream.stop()
         try await launcher.shutdown()
         guard resumed.status == 200 else { throw CommandFailure("payments did not resume: \(resumed.bodyText)") }
     }
+
+    static func webhookConfiguration(receiver: DemoWebhookReceiver, logger: Logger) async throws
+        -> AlertsConfiguration.Webhook
+    {
+        var webhook = AlertsConfiguration.Webhook(url: try await receiver.start(logger: logger))
+        webhook.secret = String(decoding: receiver.secret, as: UTF8.self)
+        return webhook
+    }
+
+    /// The dispatcher's delivery log (`GET /v1/alerts/deliveries`), once `count` attempts are in (bounded wait).
+    static func deliveryLog(_ store: any GatewayStore, count: Int) async throws -> [String] {
+        var page = try await store.alertDeliveries(alertId: nil, after: nil, limit: 50)
+        for _ in 0..<200 where page.items.count < count {
+            try await Task.sleep(for: .milliseconds(50))
+            page = try await store.alertDeliveries(alertId: nil, after: nil, limit: 50)
+        }
+        return page.items.map(\.value).sorted { ($0.channel, $0.kind) < ($1.channel, $1.kind) }.map { attempt in
+            "delivery log: \(attempt.channel) \(attempt.kind) attempt \(attempt.attempt): \(attempt.outcome.rawValue)"
+        }
+    }
+
+    static func latest(_ instants: [ContinuousClock.Instant]) -> ContinuousClock.Instant { instants.max() ?? .now }
 
     static func milliseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000

@@ -2,6 +2,7 @@ import Foundation
 import PBAlerts
 import PBCore
 import PBSentinel
+import PBTestSupport
 import Testing
 
 /// E-mail end to end: our NIO SMTP client against aiosmtpd (a real SMTP server) started by the test, asserting the

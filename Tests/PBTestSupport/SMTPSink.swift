@@ -1,26 +1,24 @@
 import Foundation
 import PBCore
-import PBTestSupport
-import Testing
 
 /// spec/tools/smtp_sink.py: a real aiosmtpd server on a free loopback port, recording each accepted message as a
 /// JSON line in a file of its own.
-final class SMTPSink {
-    struct Received {
-        let mailFrom: String
-        let recipients: [String]
-        let data: String
-        let usedTLS: Bool
-        let login: String?
+public final class SMTPSink {
+    public struct Received: Sendable {
+        public let mailFrom: String
+        public let recipients: [String]
+        public let data: String
+        public let usedTLS: Bool
+        public let login: String?
     }
 
     let process: BackgroundProcess
-    let port: Int
-    let directory: URL
+    public let port: Int
+    public let directory: URL
     var output: URL { directory.appendingPathComponent("received.jsonl") }
-    var certificatePath: String { directory.appendingPathComponent("cert.pem").path }
+    public var certificatePath: String { directory.appendingPathComponent("cert.pem").path }
 
-    init(tls: Bool = false, login: String? = nil) async throws {
+    public init(tls: Bool = false, login: String? = nil) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("pb-smtp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var arguments = [RepositoryFiles.url("spec/tools/smtp_sink.py").path, "--output", directory.path + "/received.jsonl"]
@@ -29,11 +27,12 @@ final class SMTPSink {
         process = try BackgroundProcess(executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3"] + arguments)
         let text = try await process.waitForOutput(containing: "listening on 127.0.0.1:")
         let digits = text.components(separatedBy: "listening on 127.0.0.1:")[1].prefix { $0.isNumber }
-        port = try #require(Int(digits))
+        guard let port = Int(digits) else { throw BackgroundProcessFailure(description: "smtp_sink.py printed no port: \(text)") }
+        self.port = port
     }
 
     /// The messages received so far, in order.
-    func received() throws -> [Received] {
+    public func received() throws -> [Received] {
         guard let text = try? String(contentsOf: output, encoding: .utf8) else { return [] }
         return try text.split(separator: "\n").map { line in
             let json = try JSONValue.parse(String(line))
@@ -45,7 +44,7 @@ final class SMTPSink {
         }
     }
 
-    func stop() {
+    public func stop() {
         process.stop(graceSeconds: 5)
         try? FileManager.default.removeItem(at: directory)
     }
