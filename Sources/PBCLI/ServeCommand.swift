@@ -57,7 +57,8 @@ struct GatewayLauncher {
             // Flushed now: the server runs until stopped, and a buffered line would lose the only copy of the key.
             fflush(nil)
         }
-        let httpClient = UpstreamProxy.makeHTTPClient(timeoutSeconds: configuration.upstreamTimeoutSeconds)
+        let httpClient = UpstreamProxy.makeHTTPClient(
+            timeoutSeconds: configuration.upstreamTimeoutSeconds, maxConnectionsPerHost: configuration.upstreamMaxConnections)
         let application = try GatewayApplication(
             configuration: configuration, store: store, gatewayKey: gatewayKey, clock: clock, httpClient: httpClient,
             sentinelAlertSink: sentinelAlertSink,

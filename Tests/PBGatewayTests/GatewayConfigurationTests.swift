@@ -49,6 +49,7 @@ import Testing
         #expect(configuration.quoteTTLSeconds == 60)
         #expect(configuration.maxWindowCredit == "1")
         #expect(configuration.upstreamTimeoutSeconds == 30)
+        #expect(configuration.upstreamMaxConnections == 128)
         #expect(configuration.services.isEmpty)
     }
 
@@ -105,6 +106,7 @@ import Testing
             ("verifyingContract: \"0xABC\"", "verifyingContract"),
             ("maxWindowCredit: \"0.0000001\"", "maxWindowCredit"),
             ("upstreamTimeoutSeconds: soon", "upstreamTimeoutSeconds"),
+            ("upstreamMaxConnections: 0", "upstreamMaxConnections"),
             ("servics: []", "servics"),
             ("chainId: 0", "chainId"),
         ]

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Synchronization
 import Testing
 
 @testable import PBGateway
@@ -90,6 +91,18 @@ func makeUpstreamRouter() -> Router<BasicRequestContext> {
                 try await writer.finish(nil)
             })
     }
+    // Answers "together" once `count` requests of `group` are in at the same time ("alone" after 10 s): shows how
+    // many requests the proxy keeps in flight to one upstream.
+    let arrivals = BarrierArrivals()
+    router.get("/barrier/:group/:count") { _, context -> String in
+        let group = try context.parameters.require("group"), count = try context.parameters.require("count", as: Int.self)
+        arrivals.arrive(group)
+        for _ in 0..<200 {
+            if arrivals.count(group) >= count { return "together" }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return "alone"
+    }
     // Answers at once without reading the request body, so the answer can overtake the upload.
     router.post("/early") { _, _ -> String in "early" }
     router.get("/unavailable") { _, _ in
@@ -138,4 +151,13 @@ func withProxyGateway(
         }
         try await httpClient.shutdown()
     }
+}
+
+/// Requests that reached the upstream's barrier, per group.
+final class BarrierArrivals: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+
+    func arrive(_ group: String) { counts.withLock { $0[group, default: 0] += 1 } }
+
+    func count(_ group: String) -> Int { counts.withLock { $0[group] ?? 0 } }
 }

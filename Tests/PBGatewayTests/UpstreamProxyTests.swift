@@ -113,6 +113,34 @@ import Testing
         }
     }
 
+    /// 24 requests held open at the upstream at once: all get through together, where the HTTP client's default
+    /// pool (8 connections per host) would leave 16 waiting until the barrier gives up.
+    @Test func moreThanEightRequestsAreInFlightToOneUpstream() async throws {
+        try await withProxyGateway { _, gatewayPort in
+            var configuration = HTTPClient.Configuration()
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+            let httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            let answers: [String]
+            do {
+                answers = try await withThrowingTaskGroup(of: String.self) { group in
+                    for _ in 0..<24 {
+                        group.addTask {
+                            let request = HTTPClientRequest(url: "http://127.0.0.1:\(gatewayPort)/barrier/pool/24")
+                            let response = try await httpClient.execute(request, timeout: .seconds(30))
+                            return String(buffer: try await response.body.collect(upTo: 1_024))
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+            } catch {
+                try await httpClient.shutdown()
+                throw error
+            }
+            try await httpClient.shutdown()
+            #expect(answers == Array(repeating: "together", count: 24))
+        }
+    }
+
     @Test func oversizeDeclaredBodyIs413() async throws {
         try await withProxyGateway(maxRequestBodyBytes: 1024) { client, _ in
             let response = try await client.execute(uri: "/digest", method: .post, body: testBytes(count: 1025))

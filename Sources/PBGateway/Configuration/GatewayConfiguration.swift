@@ -54,6 +54,8 @@ public struct GatewayConfiguration: Sendable {
     /// Whole tokens, as a decimal string; convert with `maxWindowCreditBaseUnits(decimals:)`.
     public var maxWindowCredit = "1"
     public var upstreamTimeoutSeconds = 30
+    /// Connections kept open to each upstream host; requests beyond them wait (within the timeout) for one.
+    public var upstreamMaxConnections = UpstreamProxy.defaultMaxConnectionsPerHost
     public var maxRequestBodyBytes = 10 * 1024 * 1024
     public var services: [ServiceRecord] = []
     /// Sentinel, the risk engine: on by default with the default rules.
@@ -155,6 +157,7 @@ public struct GatewayConfiguration: Sendable {
         quoteTTLSeconds = try fields.integer("quoteTTLSeconds", in: 1...86_400) ?? quoteTTLSeconds
         maxWindowCredit = try fields.string("maxWindowCredit") ?? maxWindowCredit
         upstreamTimeoutSeconds = try fields.integer("upstreamTimeoutSeconds", in: 1...3_600) ?? upstreamTimeoutSeconds
+        upstreamMaxConnections = try fields.integer("upstreamMaxConnections", in: 1...4_096) ?? upstreamMaxConnections
         maxRequestBodyBytes = try fields.integer("maxRequestBodyBytes", in: 0...(1 << 32)) ?? maxRequestBodyBytes
         if var alertFields = try fields.mapping("alerts") { alerts = try AlertsConfigurationReader.read(&alertFields) }
         if var settlementFields = try fields.mapping("settlement") { try settlement.read(&settlementFields) }

@@ -26,9 +26,15 @@ public struct UpstreamProxy: Sendable {
             maxRequestBodyBytes: configuration.maxRequestBodyBytes)
     }
 
+    /// The HTTP client's own default is 8 connections per host: a gateway with more than 8 paid calls in flight
+    /// would queue them behind one another (the wait counts against the timeout, and a timeout voids the charge).
+    public static let defaultMaxConnectionsPerHost = 128
+
     /// A client set up for proxying: redirects and compressed bodies pass through untouched, and a refused connection
     /// fails at once instead of being retried until the timeout, so the caller can void quickly.
-    public static func makeHTTPClient(timeoutSeconds: Int) -> HTTPClient {
+    public static func makeHTTPClient(
+        timeoutSeconds: Int, maxConnectionsPerHost: Int = defaultMaxConnectionsPerHost
+    ) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             // The read timeout bounds silence while the body streams, after the head deadline is over.
@@ -36,6 +42,7 @@ public struct UpstreamProxy: Sendable {
             decompression: .disabled
         )
         configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(maxConnectionsPerHost, 1)
         configuration.httpVersion = .http1Only
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
