@@ -6,6 +6,7 @@ import NIOCore
 import PBClient
 import PBCore
 import PBCrypto
+import PBEVMRail
 import PBGateway
 import PBSentinel
 import PBProtocol
@@ -29,16 +30,16 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
     @Flag(name: .customLong("exit"), help: "Stop after the calls instead of serving until Ctrl-C.")
     var exitAfterCalls = false
 
-    @Option(name: .long, help: "Where charges settle: ledger (the embedded ledger), evm, or none.")
+    @Option(name: .long, help: "Where charges settle: ledger (the embedded ledger), evm (a local chain), or none.")
     var rail = "ledger"
+
+    @Option(name: .long, help: "With --rail evm: the repository checkout holding chain/ and contracts/ (default: here).")
+    var repository = "."
 
     func validate() throws {
         guard (1...10_000).contains(calls) else { throw ValidationError("--calls is 1...10000") }
-        guard let chosen = SettlementConfiguration.Rail(rawValue: rail) else {
+        guard SettlementConfiguration.Rail(rawValue: rail) != nil else {
             throw ValidationError("--rail is ledger, evm or none")
-        }
-        guard chosen != .evm else {
-            throw ValidationError("--rail evm needs the EVM rail, which this build does not have yet; use ledger")
         }
     }
 
@@ -48,12 +49,25 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
         logger.logLevel = .critical
         let directory = dataDirectory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("pb-demo-\(UUID().uuidString.prefix(8))").path
+        let owner = PrivateKey.random(), agent = PrivateKey.random()
+        // With --rail evm the token, the escrow and the payee live on a local chain started for the demo.
+        var chain: DemoChain?
+        if rail == SettlementConfiguration.Rail.evm.rawValue {
+            chain = try await Self.startChain(repository: repository, owner: owner, directory: directory)
+        }
+        defer { chain?.stop() }
+        let payee = chain?.payee.address ?? Self.payee, asset = chain?.deployment.token ?? Self.usdc
         let upstream = try await ServerTask.start(router: Self.chatUpstream(), port: 0, logger: logger)
         var configuration = GatewayConfiguration()
         configuration.listen = ListenAddress(host: "127.0.0.1", port: port)
         configuration.dataDirectory = directory
-        configuration.services = [Self.chatService(upstreamPort: upstream.port)]
+        configuration.services = [
+            Self.chatService(
+                upstreamPort: upstream.port, payee: payee, asset: asset,
+                network: "eip155:\(chain?.deployment.chainId ?? 8453)"),
+        ]
         configuration.settlement.rail = SettlementConfiguration.Rail(rawValue: rail) ?? .ledger
+        if let chain { try Self.configureChain(&configuration, chain: chain, directory: directory) }
         // The demo plays a day's chat in seconds; at that pace Sentinel's "> 100 calls a minute" rule would (rightly)
         // freeze the agent, so the demo lifts only the call-rate limit (`pb demo attack` shows that rule at work).
         configuration.sentinel.policy = try SentinelPolicy.standard(callsAbove: 100_000)
@@ -73,11 +87,10 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
                 + "base units (0.01 USDC) to \(entry.payTo) on \(entry.network)")
         }
 
-        let owner = PrivateKey.random(), agent = PrivateKey.random()
         let now = UInt64(SystemWallClock().now.seconds)
         let grant = SignedSessionGrant.sign(
             SessionGrant(
-                owner: owner.address, sessionKey: agent.address, asset: Self.usdc, payees: [Self.payee],
+                owner: owner.address, sessionKey: agent.address, asset: asset, payees: [payee],
                 services: ["chat"], totalLimit: 50_000_000, perPaymentLimit: 1_000_000, validAfter: now - 60,
                 validUntil: now + 30 * 86_400),
             domain: launcher.application.processor.domain, with: owner)
@@ -101,7 +114,7 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
         Self.say("\n== The gateway's ledger: spent \(Self.usdcText(stored?.spent ?? 0)), remaining "
             + "\(Self.usdcText(stored?.remaining ?? 0))")
         if let worker = launcher.application.settlementWorker {
-            try await SettlementDemo(worker: worker, payee: Self.payee, token: Self.usdc).settleAndReport()
+            try await SettlementDemo(worker: worker, payee: payee, token: asset, chain: chain).settleAndReport()
         }
         if exitAfterCalls {
             await gateway.stop()
@@ -135,14 +148,43 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
         ((try? Amount(baseUnits: baseUnits, decimals: 6))?.decimalString ?? "?") + " USDC"
     }
 
-    static func chatService(upstreamPort: Int) -> ServiceRecord {
+    static func chatService(
+        upstreamPort: Int, payee: EthereumAddress = payee, asset: EthereumAddress = usdc, network: String = "eip155:8453"
+    ) -> ServiceRecord {
         ServiceRecord(
-            id: "chat", name: "Demo chat", payee: payee, asset: usdc, network: "eip155:8453",
+            id: "chat", name: "Demo chat", payee: payee, asset: asset, network: network,
             upstreamURL: "http://127.0.0.1:\(upstreamPort)", pathPrefix: "/",
             routes: [
                 RouteRecord(method: "POST", path: "/v1/chat", priceBaseUnits: 10_000),
                 RouteRecord(method: "GET", path: "/v1/models", priceBaseUnits: nil),
             ])
+    }
+
+    /// The local chain with the token and the escrow deployed and the owner's 50 USDC deposited.
+    static func startChain(repository: String, owner: PrivateKey, directory: String) async throws -> DemoChain {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        say("== Local chain (chain/pb_devchain.py, py-evm): deploying the test USDC and SessionKeyValidator (vyper)")
+        let chain = try await DemoChain.start(
+            repository: URL(fileURLWithPath: repository), owner: owner, deposit: 50_000_000,
+            logFile: directory + "/devchain.log")
+        say("chain \(chain.url) id \(chain.deployment.chainId): token \(chain.deployment.token), escrow "
+            + "\(chain.deployment.escrow); the owner deposited 50 USDC; the payee \(chain.payee.address) lets the "
+            + "gateway's settlement key \(chain.settler.address) settle for it")
+        return chain
+    }
+
+    /// `settlement.rail: evm` against the demo chain: grants are signed for the escrow's EIP-712 domain, and the
+    /// settlement key is a key file only its owner can read, as in production.
+    static func configureChain(_ configuration: inout GatewayConfiguration, chain: DemoChain, directory: String) throws {
+        let keyFile = directory + "/settlement.key"
+        try KeyFile.write(chain.settler, to: keyFile, overwrite: true)
+        configuration.chainId = chain.deployment.chainId
+        configuration.verifyingContract = chain.deployment.escrow
+        var evm = EVMRailConfiguration(
+            chainId: chain.deployment.chainId, rpcURL: chain.url, contract: chain.deployment.escrow,
+            token: chain.deployment.token, signerKeyFile: keyFile)
+        evm.receiptPollIntervalMilliseconds = 100
+        configuration.evm = evm
     }
 
     /// A stand-in for an AI model: answers every prompt with a short reply.

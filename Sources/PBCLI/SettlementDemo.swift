@@ -9,12 +9,25 @@ struct SettlementDemo {
     let worker: SettlementWorker
     let payee: EthereumAddress
     let token: EthereumAddress
+    /// The local chain of `--rail evm`: the payee's token balance is read there.
+    var chain: DemoChain?
 
     func settleAndReport() async throws {
         let threshold = worker.settings.policy.threshold(for: payee)
         let ledgerRail = worker.rail as? LedgerSettlementRail
         let before = try await paidBalance(ledgerRail)
-        let round = await worker.runRound()
+        let chainBefore = try await chain?.tokenBalance(of: payee)
+        var round = await worker.runRound()
+        // A chain settlement is submitted in one round and confirmed in a later one, once its receipt has the
+        // configured confirmations: drive the worker (bounded) until nothing is pending.
+        for _ in 0..<50 where !round.pending.isEmpty {
+            try await Task.sleep(for: .milliseconds(200))
+            let next = await worker.runRound()
+            round.confirmed += next.confirmed
+            round.failed += next.failed
+            round.pending = next.pending
+            round.errors += next.errors
+        }
         let settled = round.confirmed + round.failed + round.pending
         ChatbotDemoCommand.say(
             "\n== Settlement on the \(worker.rail.name) rail (threshold \(ChatbotDemoCommand.usdcText(threshold))): "
@@ -36,6 +49,22 @@ struct SettlementDemo {
             }
         }
         for error in round.errors { ChatbotDemoCommand.say("settlement error: \(error)") }
+        if let chain, let reference = round.confirmed.last?.prepared?.reference, let hash = try? Bytes32(hex: reference),
+            let receipt = try await chain.deployment.client.transactionReceipt(hash)
+        {
+            // The demo's chat route costs 0.01 USDC (10,000 base units) a call.
+            let calls = round.confirmed.last.map { $0.totalAmountDue / 10_000 } ?? 0
+            ChatbotDemoCommand.say(
+                "settlement transaction \(reference) in block \(receipt.blockNumber): \(receipt.gasUsed) gas"
+                    + (calls > 0 ? ", \(UInt128(receipt.gasUsed) / calls) gas per paid call" : ""))
+        }
+        if let chain, let chainBefore {
+            let after = try await chain.tokenBalance(of: payee)
+            ChatbotDemoCommand.say(
+                "payee \(payee.checksummed) token balance on chain \(chain.deployment.chainId): "
+                    + "\(ChatbotDemoCommand.usdcText(chainBefore)) -> \(ChatbotDemoCommand.usdcText(after)) "
+                    + "(+\(ChatbotDemoCommand.usdcText(after - chainBefore)))")
+        }
         if ledgerRail != nil {
             let after = try await paidBalance(ledgerRail)
             ChatbotDemoCommand.say(

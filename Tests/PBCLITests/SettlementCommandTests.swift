@@ -31,6 +31,28 @@ import Testing
         #expect(check.output.contains("debits 70000000 = credits 70000000"), "the 50 U deposit, 10 U accrued, 10 U paid: \(check.output)")
     }
 
+    /// Scenario 1 on a local chain (chain/pb_devchain.py): the token and escrow deployed, 50 U deposited, 1,000 calls
+    /// at 0.01 U, exactly one settlement transaction at 10 U, the payee's token balance up by exactly 10 U on chain,
+    /// and the settlement record holding that transaction's hash.
+    @Test func aThousandCallsSettleOnceOnChain() throws {
+        let runner = try CommandRunner()
+        defer { runner.removeAll() }
+        let demo = try runner.run(
+            "demo", "chatbot", "--calls", "1000", "--port", "0", "--exit", "--rail", "evm", "--repository",
+            RepositoryFiles.root.path, "--data-dir", runner.path("gateway"))
+        #expect(demo.status == 0, "\(demo.output)\(demo.errorOutput)")
+        #expect(demo.output.contains("the owner deposited 50 USDC"))
+        #expect(demo.output.contains("call 1000: HTTP 200"))
+        #expect(demo.output.contains("== Settlement on the evm rail (threshold 10 USDC): 1 settlement confirmed"), "\(demo.output)")
+        let records = demo.output.split(separator: "\n").filter { $0.hasPrefix("settlement stl-") }
+        #expect(records.count == 1, "exactly one settlement: \(records)")
+        let reference = try #require(records.first?.components(separatedBy: "reference ").last)
+        #expect(reference.hasPrefix("0x") && reference.count == 66, "a transaction hash: \(reference)")
+        #expect(records.first?.contains(": confirmed, 1 claim(s), 10 USDC, due for threshold") == true)
+        #expect(demo.output.contains("settlement transaction \(reference) in block"), "the receipt of that very hash")
+        #expect(demo.output.contains("token balance on chain 31337: 0 USDC -> 10 USDC (+10 USDC)"), "\(demo.output)")
+    }
+
     @Test func ledgerCheckRefusesAMissingDatabase() throws {
         let runner = try CommandRunner()
         defer { runner.removeAll() }
