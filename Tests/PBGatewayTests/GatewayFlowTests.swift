@@ -113,10 +113,11 @@ import Testing
 
     @Test func twoHundredConcurrentCallsOnABudgetForOneHundred() async throws {
         let fixture = GatewayFixture()
-        // This test is about the atomic charge: 200 calls at once can also (rightly) trip Sentinel's "> 100 calls a
-        // minute" rule, whose freeze SentinelGatewayTests covers, so only that rule is lifted here.
+        // This test is about the atomic charge. Sentinel is off: 200 calls at once, 100 of them refused, can rightly
+        // trip its call-rate, refusal-storm or inter-arrival rules, and which one (if any) depends on the machine's
+        // timing, not on the charge; SentinelGatewayTests cover those freezes.
         var sentinel = SentinelConfiguration()
-        sentinel.policy = try SentinelPolicy.standard(callsAbove: 100_000)
+        sentinel.enabled = false
         try await withGateway(fixture: fixture, maxWindowCredit: "1", sentinel: sentinel) { gateway in
             let grant = fixture.grant(totalLimit: 100 * GatewayFixture.price)
             let client = try fixture.client(grant, windows: true)
