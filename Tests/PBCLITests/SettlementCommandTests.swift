@@ -65,8 +65,7 @@ import Testing
     /// settlement through PB_SETTLEMENT_CRASH_AT, and at random moments), restarted each time, with agents paying
     /// in between. Afterwards every charge is settled exactly once: the ledger balances, each channel's settled
     /// amount equals what the ledger paid, and the total settled equals the total charged and the total paid out.
-    @Test(.disabled("not yet passing: in its first run it had not finished after 17 minutes on the loaded machine; see the report"))
-    func killingTheGatewayDuringSettlementLosesAndDoublesNothing() async throws {
+    @Test func killingTheGatewayDuringSettlementLosesAndDoublesNothing() async throws {
         let runner = try CommandRunner()
         defer { runner.removeAll() }
         let upstream = try await ChatUpstream.start(in: runner)
@@ -106,8 +105,10 @@ import Testing
                 ], directory: runner.directory)
             // A crash point may be reached while resuming, before the server listens: that is a kill too.
             if (try? await gateway.waitForOutput(containing: "Server started", deadlineSeconds: 60)) != nil {
+                // Only while the gateway lives: once it killed itself, a call would wait out the client's timeout
+                // (the HTTP client retries a refused connection until then), which made this test take an hour.
                 for agent in agents {
-                    for _ in 0..<2 {
+                    for _ in 0..<2 where gateway.isRunning {
                         _ = try? await agent.send(
                             method: "POST", url: "http://127.0.0.1:\(port)/v1/chat", body: Array("{}".utf8))
                     }
@@ -148,9 +149,11 @@ import Testing
         #expect(paid == settled, "and paid exactly once on the ledger")
     }
 
-    static func number(after prefix: String, in text: String) -> UInt128? {
+    /// UInt64, not UInt128: a UInt128 local in an async test function left its task suspended forever on this
+    /// toolchain (its async frame is laid out misaligned), which is why this test used to hang.
+    static func number(after prefix: String, in text: String) -> UInt64? {
         guard let range = text.range(of: prefix) else { return nil }
-        return UInt128(String(text[range.upperBound...].prefix { $0.isNumber }))
+        return UInt64(String(text[range.upperBound...].prefix { $0.isNumber }))
     }
 }
 
@@ -204,7 +207,11 @@ struct ChatUpstream {
                 asset: try EthereumAddress("0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"), payees: [payee],
                 services: ["chat"], totalLimit: 50_000_000, validAfter: now - 60, validUntil: now + 86_400),
             domain: PBSessionDomain.make(chainId: 8453), with: owner)
-        return try PBClient(sessionKey: sessionKey, grant: grant, stateFile: runner.path("agent-\(index).json"))
+        var options = PBClient.Options()
+        // The gateway dies under it on purpose: a call to a killed gateway fails after 5 s, not the default 30.
+        options.timeoutSeconds = 5
+        return try PBClient(
+            sessionKey: sessionKey, grant: grant, stateFile: runner.path("agent-\(index).json"), options: options)
     }
 }
 
