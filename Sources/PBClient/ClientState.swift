@@ -68,6 +68,14 @@ struct ClientState: Sendable {
         }
     }
 
+    /// Refusals that mean another concurrent call of this client moved the channel first.
+    static func isChannelRace(_ code: String) -> Bool {
+        [
+            X402ErrorCode.pbCumulativeMismatch.rawValue, X402ErrorCode.pbSequenceReplayed.rawValue,
+            X402ErrorCode.pbWindowClosed.rawValue,
+        ].contains(code)
+    }
+
     static func load(from path: String, grantId: Bytes32) throws -> ClientState {
         var state = ClientState(grantId: grantId)
         guard let data = FileManager.default.contents(atPath: path) else { return state }

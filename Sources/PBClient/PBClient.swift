@@ -20,6 +20,11 @@ public final class PBClient: Sendable {
         public var windowSeconds: UInt64 = 600
         public var timeoutSeconds: Int64 = 30
         public var maximumResponseBytes = 16 << 20
+        /// Payment attempts per request. A refusal that only says another of this client's concurrent calls moved
+        /// the channel first (window closed or replaced, cumulative or sequence taken) is retried after a short
+        /// random pause, so that many concurrent calls on one channel settle instead of replacing each other's
+        /// windows in lockstep; other refusals are retried at most twice.
+        public var maximumPaymentAttempts = 8
         public init() {}
     }
 
@@ -65,7 +70,12 @@ public final class PBClient: Sendable {
         var paymentHeader = try state.withLock { state in
             try state.offers[offerKey].flatMap { try preparePayment($0, method: method, target: target, state: &state, onlyIfWindowOpen: true) }
         }
-        for _ in 0..<3 {
+        var racesLost = 0
+        for attempt in 0..<max(options.maximumPaymentAttempts, 3) {
+            if racesLost > 0 {
+                // 2-20 ms, growing with each race lost: the calls that won finish meanwhile.
+                try await Task.sleep(for: .milliseconds(Int.random(in: 2...20) * min(racesLost, 4)))
+            }
             let response = try await execute(method: method, url: url, headers: headers, body: body, payment: paymentHeader)
             guard response.status == 402, let required = response.paymentRequired else {
                 var paid = response
@@ -75,14 +85,21 @@ public final class PBClient: Sendable {
             guard let entry = required.accepts.first(where: { $0.scheme == SessionPaymentPayload.scheme }),
                 let extra = try? SessionRequirementsExtra(extra: entry.extra)
             else { return response }
-            let resumable = try state.withLock { state -> Bool in
+            // Learning from the refusal and preparing the retry happen under one lock: with many calls in flight,
+            // another call's older refusal could otherwise rewind the channel in between, and this retry would be
+            // built from a state older than the one the gateway just sent it (and be refused again).
+            let retry = try state.withLock { state -> (resumable: Bool, header: String?) in
                 state.offers[offerKey] = entry
-                return state.absorb(refusal: required.error ?? "", entry: entry, extra: extra)
+                guard state.absorb(refusal: required.error ?? "", entry: entry, extra: extra) else { return (false, nil) }
+                return (true, try preparePayment(entry, method: method, target: target, state: &state, onlyIfWindowOpen: false))
             }
-            guard resumable else { return response }
-            paymentHeader = try state.withLock { state in
-                try preparePayment(entry, method: method, target: target, state: &state, onlyIfWindowOpen: false)
+            guard retry.resumable else { return response }
+            if ClientState.isChannelRace(required.error ?? "") {
+                racesLost += 1
+            } else if attempt - racesLost >= 2 {
+                break
             }
+            paymentHeader = retry.header
             try persist()
         }
         throw PBClientError("the gateway kept refusing the payment for \(method) \(url.prefix(200))")

@@ -42,7 +42,9 @@ struct GatewayFixture: Sendable {
             ] + extraRoutes)
     }
 
-    /// A grant signed by `owner` for `agent`, valid from a minute ago for 30 days unless told otherwise.
+    /// A grant signed by `owner` for `agent`, valid from a day ago for 30 days unless told otherwise. A day, not a
+    /// minute: tests that stop the gateway's clock read it before the gateway starts, and under the whole suite's
+    /// load starting it took over a minute, so a grant made afterwards was "not yet valid" on the stopped clock.
     func grant(
         totalLimit: UInt128 = 50_000_000, perPaymentLimit: UInt128 = 0, services: [String] = ["chat"],
         payees: [EthereumAddress]? = nil, maxCallsPerMinute: UInt32 = 0, periodLimit: UInt128 = 0,
@@ -53,7 +55,7 @@ struct GatewayFixture: Sendable {
         let grant = SessionGrant(
             owner: owner.address, sessionKey: agent.address, asset: Self.usdc, payees: payees ?? [payee],
             services: services, totalLimit: totalLimit, perPaymentLimit: perPaymentLimit, periodLimit: periodLimit,
-            periodSeconds: periodSeconds, maxCallsPerMinute: maxCallsPerMinute, validAfter: validAfter ?? now - 60,
+            periodSeconds: periodSeconds, maxCallsPerMinute: maxCallsPerMinute, validAfter: validAfter ?? now - 86_400,
             validUntil: validUntil ?? now + 30 * 86_400)
         return SignedSessionGrant.sign(grant, domain: domain ?? self.domain, with: signer ?? owner)
     }
