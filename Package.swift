@@ -175,7 +175,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Where the repository's files are (spec/vectors, examples), for every test target.
-        .target(name: "PBTestSupport", dependencies: ["PBCore"], path: "Tests/PBTestSupport", swiftSettings: strictSettings),
+        .target(name: "PBTestSupport", dependencies: ["PBCore", "PBCrypto"], path: "Tests/PBTestSupport", swiftSettings: strictSettings),
         .testTarget(
             name: "PBLedgerTests",
             dependencies: ["PBLedger", .product(name: "PropertyBased", package: "swift-property-based")],
@@ -229,7 +229,8 @@ let package = Package(
         // Runs the built `pb` binary as a user would; depends on PBCLI so that it is built first. The HTTP client
         // is the merchant's side of `pb agent call` tests: registering a grant, reading the gateway's ledger.
         .testTarget(
-            name: "PBCLITests", dependencies: ["PBCLI", "PBProtocol", "PBClient", "PBTestSupport"] + httpClientDependencies,
+            name: "PBCLITests",
+            dependencies: ["PBCLI", "PBProtocol", "PBClient", "PBTestSupport", "PBEVM", "PBEVMRail"] + httpClientDependencies,
             swiftSettings: strictSettings
         ),
     ]

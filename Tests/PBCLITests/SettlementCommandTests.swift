@@ -92,52 +92,8 @@ import Testing
             """
         try config.write(toFile: runner.path("pb.yaml"), atomically: true, encoding: .utf8)
         let agents = try (0..<3).map { index in try ChatUpstream.agent(index, in: runner) }
-        let crashPoints = ["after-create", "after-prepare", "after-broadcast", "after-confirm", ""]
-        var selfKilled = 0
-        var generator = SystemRandomNumberGenerator()
-        for iteration in 0..<20 {
-            let crashPoint = crashPoints[iteration % crashPoints.count]
-            let gateway = try BackgroundProcess(
-                executable: URL(fileURLWithPath: "/usr/bin/env"),
-                arguments: [
-                    "PB_CONFIG=\(runner.path("pb.yaml"))", "PB_ADMIN_KEY=pbk_test_admin_key_0123456789",
-                    "PB_SETTLEMENT_CRASH_AT=\(crashPoint)", CommandRunner.binary.path, "serve",
-                ], directory: runner.directory)
-            // A crash point may be reached while resuming, before the server listens: that is a kill too.
-            if (try? await gateway.waitForOutput(containing: "Server started", deadlineSeconds: 60)) != nil {
-                // Only while the gateway lives: once it killed itself, a call would wait out the client's timeout
-                // (the HTTP client retries a refused connection until then), which made this test take an hour.
-                for agent in agents {
-                    for _ in 0..<2 where gateway.isRunning {
-                        _ = try? await agent.send(
-                            method: "POST", url: "http://127.0.0.1:\(port)/v1/chat", body: Array("{}".utf8))
-                    }
-                }
-            }
-            if crashPoint.isEmpty {
-                try await Task.sleep(for: .milliseconds(Int.random(in: 0...1_500, using: &generator)))
-                gateway.killAbruptly()
-            } else if try await gateway.waitForExit(deadlineSeconds: 20) {
-                selfKilled += 1
-            } else {
-                gateway.killAbruptly()
-            }
-        }
+        let (selfKilled, check) = try await SettlementCrashDriver.killAndRecover(runner: runner, port: port, agents: agents)
         #expect(selfKilled >= 12, "most crash points were reached during a settlement")
-
-        // A last, clean run settles whatever the kills left open or due.
-        let final = try BackgroundProcess(
-            executable: URL(fileURLWithPath: "/usr/bin/env"),
-            arguments: ["PB_CONFIG=\(runner.path("pb.yaml"))", CommandRunner.binary.path, "serve"],
-            directory: runner.directory)
-        _ = try await final.waitForOutput(containing: "Server started", deadlineSeconds: 60)
-        var check = try runner.run("ledger", "check", "--data-dir", runner.path("gateway"))
-        for _ in 0..<60 where !check.output.contains("unsettled 0 ") || !check.output.contains("open settlements 0") {
-            try await Task.sleep(for: .milliseconds(500))
-            check = try runner.run("ledger", "check", "--data-dir", runner.path("gateway"))
-        }
-        final.stop()
-        check = try runner.run("ledger", "check", "--data-dir", runner.path("gateway"))
         #expect(check.status == 0, "\(check.output)\(check.errorOutput)")
         #expect(check.output.contains("unsettled 0 "), "nothing due is forgotten: \(check.output)")
         #expect(check.output.contains("open settlements 0"), "\(check.output)")
@@ -217,4 +173,58 @@ struct ChatUpstream {
 
 struct ChatUpstreamFailure: Error, CustomStringConvertible {
     let description: String
+}
+
+/// The kill loop of the crash tests: `pb serve` (configured by the runner's pb.yaml) started 20 times, 16 of them
+/// told to kill itself at a step of a settlement (PB_SETTLEMENT_CRASH_AT) and 4 killed with SIGKILL at a random
+/// moment, with the agents paying while it runs; then a clean run until `pb ledger check` shows nothing unsettled
+/// and no open settlement (bounded). Returns how many crash points were reached and the last check.
+enum SettlementCrashDriver {
+    static func killAndRecover(runner: CommandRunner, port: Int, agents: [PBClient]) async throws
+        -> (selfKilled: Int, check: CommandRunner.Result)
+    {
+        let crashPoints = ["after-create", "after-prepare", "after-broadcast", "after-confirm", ""]
+        var selfKilled = 0
+        for iteration in 0..<20 {
+            let crashPoint = crashPoints[iteration % crashPoints.count]
+            let gateway = try BackgroundProcess(
+                executable: URL(fileURLWithPath: "/usr/bin/env"),
+                arguments: [
+                    "PB_CONFIG=\(runner.path("pb.yaml"))", "PB_ADMIN_KEY=pbk_test_admin_key_0123456789",
+                    "PB_SETTLEMENT_CRASH_AT=\(crashPoint)", CommandRunner.binary.path, "serve",
+                ], directory: runner.directory)
+            // A crash point may be reached while resuming, before the server listens: that is a kill too.
+            if (try? await gateway.waitForOutput(containing: "Server started", deadlineSeconds: 60)) != nil {
+                // Only while the gateway lives: once it killed itself, a call would wait out the client's timeout
+                // (the HTTP client retries a refused connection until then), which made this test take an hour.
+                for agent in agents {
+                    for _ in 0..<2 where gateway.isRunning {
+                        _ = try? await agent.send(
+                            method: "POST", url: "http://127.0.0.1:\(port)/v1/chat", body: Array("{}".utf8))
+                    }
+                }
+            }
+            if crashPoint.isEmpty {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...1_500)))
+                gateway.killAbruptly()
+            } else if try await gateway.waitForExit(deadlineSeconds: 20) {
+                selfKilled += 1
+            } else {
+                gateway.killAbruptly()
+            }
+        }
+        // A last, clean run settles whatever the kills left open or due.
+        let final = try BackgroundProcess(
+            executable: URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: ["PB_CONFIG=\(runner.path("pb.yaml"))", CommandRunner.binary.path, "serve"],
+            directory: runner.directory)
+        _ = try await final.waitForOutput(containing: "Server started", deadlineSeconds: 60)
+        var check = try runner.run("ledger", "check", "--data-dir", runner.path("gateway"))
+        for _ in 0..<60 where !check.output.contains("unsettled 0 ") || !check.output.contains("open settlements 0") {
+            try await Task.sleep(for: .milliseconds(500))
+            check = try runner.run("ledger", "check", "--data-dir", runner.path("gateway"))
+        }
+        final.stop()
+        return (selfKilled, try runner.run("ledger", "check", "--data-dir", runner.path("gateway")))
+    }
 }

@@ -3,6 +3,7 @@ import PBCore
 import PBCrypto
 import PBEVMRail
 import PBProtocol
+import PBTestSupport
 import Testing
 
 @testable import PBEVM

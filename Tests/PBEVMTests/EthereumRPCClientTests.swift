@@ -1,5 +1,6 @@
 import PBCore
 import PBCrypto
+import PBTestSupport
 import Testing
 
 @testable import PBEVM

@@ -1,14 +1,13 @@
 import Foundation
 import PBCrypto
-import PBTestSupport
 
 /// chain/pb_devchain.py started for one test: a local EVM over JSON-RPC on a free loopback port.
-final class DevChain {
-    let url: String
+public final class DevChain {
+    public let url: String
     private let process: BackgroundProcess
 
     /// Starts the chain with `funded` addresses holding 1,000 ether each; waits for its "listening" line.
-    init(chainId: UInt64 = 31337, funded: [EthereumAddress]) async throws {
+    public init(chainId: UInt64 = 31337, funded: [EthereumAddress]) async throws {
         process = try BackgroundProcess(
             executable: URL(fileURLWithPath: "/usr/bin/env"),
             arguments: ["python3", RepositoryFiles.url("chain/pb_devchain.py").path, "--port", "0", "--chain-id",
@@ -33,7 +32,10 @@ final class DevChain {
     }
 }
 
-struct DevChainError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
+public struct DevChainError: Error, CustomStringConvertible {
+    public let message: String
+
+    public init(message: String) { self.message = message }
+
+    public var description: String { message }
 }
