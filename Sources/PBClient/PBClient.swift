@@ -94,13 +94,13 @@ public final class PBClient: Sendable {
                 return (true, try preparePayment(entry, method: method, target: target, state: &state, onlyIfWindowOpen: false))
             }
             guard retry.resumable else { return response }
+            try persist()
             if ClientState.isChannelRace(required.error ?? "") {
                 racesLost += 1
             } else if attempt - racesLost >= 2 {
                 break
             }
             paymentHeader = retry.header
-            try persist()
         }
         throw PBClientError("the gateway kept refusing the payment for \(method) \(url.prefix(200))")
     }

@@ -86,8 +86,9 @@ public struct UpstreamProxy: Sendable {
                 return .failed(UpstreamFailure(kind: .invalidResponse, message: "the request body could not be read: \(error)"))
             }
         } else if declaredLength != nil || request.headers[.transferEncoding] != nil {
-            upload = OneShotRequestBody(base: request.body, limitBytes: maxRequestBodyBytes)
-            upstreamRequest.body = .stream(upload!, length: declaredLength.map { .known(Int64($0)) } ?? .unknown)
+            let stream = OneShotRequestBody(base: request.body, limitBytes: maxRequestBodyBytes)
+            upstreamRequest.body = .stream(stream, length: declaredLength.map { .known(Int64($0)) } ?? .unknown)
+            upload = stream
         }
 
         let upstreamResponse: HTTPClientResponse
