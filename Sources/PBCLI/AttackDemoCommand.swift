@@ -181,12 +181,12 @@ struct AttackDemoCommand: AsyncParsableCommand {
 
     /// The dispatcher's delivery log (`GET /v1/alerts/deliveries`), once `count` attempts are in (bounded wait).
     static func deliveryLog(_ store: any GatewayStore, count: Int) async throws -> [String] {
-        var page = try await store.alertDeliveries(alertId: nil, after: nil, limit: 50)
-        for _ in 0..<200 where page.items.count < count {
-            try await Task.sleep(for: .milliseconds(50))
-            page = try await store.alertDeliveries(alertId: nil, after: nil, limit: 50)
+        var attempts: [AlertDeliveryAttempt] = []
+        try await DemoWait.until {
+            attempts = try await store.alertDeliveries(alertId: nil, after: nil, limit: 50).items.map(\.value)
+            return attempts.count >= count
         }
-        return page.items.map(\.value).sorted { ($0.channel, $0.kind) < ($1.channel, $1.kind) }.map { attempt in
+        return attempts.sorted { ($0.channel, $0.kind) < ($1.channel, $1.kind) }.map { attempt in
             "delivery log: \(attempt.channel) \(attempt.kind) attempt \(attempt.attempt): \(attempt.outcome.rawValue)"
         }
     }
@@ -218,9 +218,7 @@ final class PrintingAlertSink: SentinelAlertSink {
     }
 
     /// Waits until `count` events arrived, for at most about ten seconds.
-    func waitFor(count: Int) async {
-        for _ in 0..<200 where events.count < count { try? await Task.sleep(for: .milliseconds(50)) }
-    }
+    func waitFor(count: Int) async { await DemoWait.until { events.count >= count } }
 }
 
 /// The system clock plus an offset the demo can move forward (to let a minute pass without waiting for it).

@@ -57,9 +57,7 @@ final class DemoSMTPReceiver: Sendable {
     var received: [Message] { messages.withLock { $0 } }
 
     /// Waits until `count` messages arrived, for at most about ten seconds.
-    func waitFor(count: Int) async {
-        for _ in 0..<200 where received.count < count { try? await Task.sleep(for: .milliseconds(50)) }
-    }
+    func waitFor(count: Int) async { await DemoWait.until { received.count >= count } }
 
     /// Closes the listening socket; sessions in progress end with their clients.
     func stop() async {

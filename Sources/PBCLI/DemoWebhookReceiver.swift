@@ -52,9 +52,7 @@ final class DemoWebhookReceiver: Sendable {
     }
 
     /// Waits until `count` deliveries arrived, for at most about ten seconds.
-    func waitFor(count: Int) async {
-        for _ in 0..<200 where received.count < count { try? await Task.sleep(for: .milliseconds(50)) }
-    }
+    func waitFor(count: Int) async { await DemoWait.until { received.count >= count } }
 
     func stop() async {
         let task = server.withLock { $0 }
