@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import PBCore
 import Synchronization
 
 /// Where and how to send e-mail. The password is used only on the wire, never in an error or a log line.
@@ -102,7 +103,7 @@ public struct SMTPClient: Sendable {
         let mechanisms = Set(
             capabilities.first { $0.uppercased().hasPrefix("AUTH ") }?.uppercased().split(separator: " ").dropFirst()
                 .map(String.init) ?? [])
-        func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
+        func base64(_ text: String) -> String { Base64.encode(Array(text.utf8)) }
         if mechanisms.contains("PLAIN") || !mechanisms.contains("LOGIN") {
             try await conversation.command(
                 "AUTH PLAIN \(base64("\0\(username)\0\(password)"))", expect: 235, step: "AUTH PLAIN")

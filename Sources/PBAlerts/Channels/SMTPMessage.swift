@@ -1,4 +1,5 @@
 import Foundation
+import PBCore
 
 /// A plain-text e-mail as it goes after SMTP's DATA: RFC 5322 headers, CRLF line endings, and the body dot-stuffed
 /// (RFC 5321 4.5.2) so that a line holding only "." cannot end the message early.
@@ -51,7 +52,7 @@ public struct SMTPMessage: Sendable, Hashable {
 
     /// ASCII as it is; anything else as an RFC 2047 encoded word.
     static func encodedWord(_ value: String) -> String {
-        value.allSatisfy(\.isASCII) ? value : "=?UTF-8?B?\(Data(value.utf8).base64EncodedString())?="
+        value.allSatisfy(\.isASCII) ? value : "=?UTF-8?B?\(Base64.encode(Array(value.utf8)))?="
     }
 
     static func rfc5322Date(_ date: Date) -> String {

@@ -53,7 +53,7 @@ public enum PaymentHeaderCodec {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        return try encoder.encode(value).base64EncodedString()
+        return Base64.encode(Array(try encoder.encode(value)))
     }
 
     /// Decodes a header value as `Message`. For an `X402VersionedMessage` the `x402Version` is checked first, so
