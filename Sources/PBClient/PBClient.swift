@@ -34,8 +34,9 @@ public final class PBClient: Sendable {
     let stateFile: String?
     let httpClient: HTTPClient
     let state: Mutex<ClientState>
-    /// Derived credit-window keys by window id (`windowKey(for:)`).
-    let windowKeys = Mutex<[Bytes32: CreditWindowKey]>([:])
+    /// Derived credit-window keys by window id (`windowKey(for:)`), as many as the windows a channel remembers
+    /// and then some: an older window's key is derived again if ever needed.
+    let windowKeys = CreditWindowKeyCache(capacity: 64)
 
     public init(
         sessionKey: PrivateKey, grant: SignedSessionGrant, stateFile: String? = nil, options: Options = Options(),
@@ -176,14 +177,10 @@ extension PBClient {
     /// The window's key, derived once per window (an ECDH, ~55 µs) rather than once per call and per receipt:
     /// both happen under the state lock, so concurrent calls would otherwise queue behind repeated derivations.
     func windowKey(for window: ChannelProgress.OpenWindow) throws -> CreditWindowKey {
-        if let cached = windowKeys.withLock({ $0[window.windowId] }) { return cached }
-        let key = CreditWindowKey(
-            sessionKey: sessionKey, gatewayPublicKey: try PublicKey(bytes: window.gatewayPublicKey), windowId: window.windowId)
-        windowKeys.withLock { keys in
-            // Bounded like the windows a channel remembers: old windows' keys are derived again if ever needed.
-            if keys.count >= 64 { keys.removeAll() }
-            keys[window.windowId] = key
+        try windowKeys.key(windowId: window.windowId) {
+            CreditWindowKey(
+                sessionKey: sessionKey, gatewayPublicKey: try PublicKey(bytes: window.gatewayPublicKey),
+                windowId: window.windowId)
         }
-        return key
     }
 }
