@@ -175,7 +175,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Where the repository's files are (spec/vectors, examples), for every test target.
-        .target(name: "PBTestSupport", dependencies: ["PBCore", "PBCrypto"], path: "Tests/PBTestSupport", swiftSettings: strictSettings),
+        .target(name: "PBTestSupport", dependencies: ["PBCore"], path: "Tests/PBTestSupport", swiftSettings: strictSettings),
         .testTarget(
             name: "PBLedgerTests",
             dependencies: ["PBLedger", .product(name: "PropertyBased", package: "swift-property-based")],

@@ -15,7 +15,7 @@ import Testing
 @Suite(.serialized) struct EVMSettlementCrashTests {
     @Test func killingTheGatewayDuringChainSettlementLosesAndDoublesNothing() async throws {
         let owner = PrivateKey.random(), payee = PrivateKey.random(), settler = PrivateKey.random()
-        let chain = try await DevChain(funded: [owner.address, payee.address, settler.address])
+        let chain = try await DevChain(repositoryRoot: RepositoryFiles.root, funded: [owner.address, payee.address, settler.address])
         let deployment = try await DevChainDeployment.deploy(
             client: EthereumRPCClient(url: chain.url), deployer: owner, repositoryRoot: RepositoryFiles.root)
         try await deployment.fundEscrow(owner: owner, amount: 150_000_000)

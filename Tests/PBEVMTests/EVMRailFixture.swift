@@ -20,7 +20,7 @@ final class EVMRailFixture {
     let now = UInt64(Date().timeIntervalSince1970)
 
     init() async throws {
-        chain = try await DevChain(funded: [owner.address, gateway.address] + payees.map(\.address))
+        chain = try await DevChain(repositoryRoot: RepositoryFiles.root, funded: [owner.address, gateway.address] + payees.map(\.address))
         let client = EthereumRPCClient(url: chain.url)
         deployment = try await DevChainDeployment.deploy(client: client, deployer: owner, repositoryRoot: RepositoryFiles.root)
         try await deployment.fundEscrow(owner: owner, amount: escrowDeposit)
@@ -88,7 +88,7 @@ final class EVMRailFixture {
             if status != .pending { return status }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw DevChainError(message: "settlement \(prepared.reference) still pending")
+        throw PendingSettlement(reference: prepared.reference)
     }
 
     func balance(_ holder: EthereumAddress) async throws -> UInt128 { try await deployment.tokenBalance(of: holder) }
@@ -96,4 +96,10 @@ final class EVMRailFixture {
     func nonce(block: String = "latest") async throws -> UInt64 {
         try await deployment.client.transactionCount(of: gateway.address, block: block)
     }
+}
+
+/// A settlement the fixture waited for that never left `pending`.
+struct PendingSettlement: Error, CustomStringConvertible {
+    let reference: String
+    var description: String { "settlement \(reference) still pending" }
 }

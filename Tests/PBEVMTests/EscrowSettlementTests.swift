@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func aVoucherSignedInSwiftSettlesExactlyOnChainOnce() async throws {
-        let chain = try await DevChain(funded: [owner.address, payee.address])
+        let chain = try await DevChain(repositoryRoot: RepositoryFiles.root, funded: [owner.address, payee.address])
         let client = EthereumRPCClient(url: chain.url)
         let chainId = try await client.chainId()
 

@@ -1,5 +1,6 @@
 import PBCore
 import PBCrypto
+import PBEVMRail
 import PBTestSupport
 import Testing
 
@@ -21,7 +22,7 @@ import Testing
     }
 
     @Test func aTransferMovesExactlyTheValueAndTheFee() async throws {
-        let chain = try await DevChain(funded: [sender.address])
+        let chain = try await DevChain(repositoryRoot: RepositoryFiles.root, funded: [sender.address])
         let client = EthereumRPCClient(url: chain.url)
         #expect(try await client.chainId() == Self.chainId)
         let recipient = PrivateKey.random().address
@@ -39,7 +40,7 @@ import Testing
     }
 
     @Test func aDeployedContractSeesThisChainsId() async throws {
-        let chain = try await DevChain(funded: [sender.address])
+        let chain = try await DevChain(repositoryRoot: RepositoryFiles.root, funded: [sender.address])
         let client = EthereumRPCClient(url: chain.url)
         // Init code deploying a runtime that returns CHAINID (what EIP-712 domains checked on chain rely on).
         let initCode = try Hex.decode("0x66465f5260205ff35f5260076019f3")
@@ -54,7 +55,7 @@ import Testing
     }
 
     @Test func aSignatureForAnotherChainIsRefusedAndNothingIsSpent() async throws {
-        let chain = try await DevChain(funded: [sender.address])
+        let chain = try await DevChain(repositoryRoot: RepositoryFiles.root, funded: [sender.address])
         let client = EthereumRPCClient(url: chain.url)
         let before = try await client.balance(of: sender.address)
         let signed = try await transaction(client, to: PrivateKey.random().address, value: 1, chainId: 1)
@@ -71,7 +72,7 @@ import Testing
     }
 
     @Test func revertsCarryTheirReasonAndMinedRevertsReportFailure() async throws {
-        let chain = try await DevChain(funded: [sender.address])
+        let chain = try await DevChain(repositoryRoot: RepositoryFiles.root, funded: [sender.address])
         let client = EthereumRPCClient(url: chain.url)
         let reverting = Self.revertingCode(reason: "settlement paused")
         let callObject = EthereumRPCClient.callObject(from: sender.address, to: nil, data: reverting, value: 0)
@@ -101,7 +102,7 @@ import Testing
     }
 
     @Test func anUnknownTransactionTimesOutWaiting() async throws {
-        let chain = try await DevChain(funded: [])
+        let chain = try await DevChain(repositoryRoot: RepositoryFiles.root, funded: [])
         let client = EthereumRPCClient(url: chain.url)
         let error = await #expect(throws: EthereumRPCError.self) {
             _ = try await client.waitForReceipt(Bytes32.random(), pollIntervalMilliseconds: 50, timeoutSeconds: 1)
