@@ -59,23 +59,46 @@ public enum Base64 {
         // Padding, when present, completes the last group of four.
         if padding > 0, (count + padding) % 4 != 0 { return nil }
         guard count % 4 != 1 else { return nil }
-        var output = [UInt8]()
-        output.reserveCapacity(count / 4 * 3 + 2)
-        return values.withUnsafeBufferPointer { values -> [UInt8]? in
-            var accumulator: UInt32 = 0
-            var bits = 0
-            for offset in 0..<count {
-                let value = values[Int(input[offset])]
-                guard value != 0xFF else { return nil }
-                accumulator = accumulator << 6 | UInt32(value)
-                bits += 6
-                if bits >= 8 {
-                    bits -= 8
-                    output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-                    accumulator &= (1 << UInt32(bits)) - 1
+        // Whole groups of four first, written straight into the result (appending byte by byte with its capacity
+        // check cost half the decoding time), then the 2 or 3 characters of a last partial group.
+        let outputCount = count / 4 * 3 + (count % 4 == 0 ? 0 : count % 4 - 1)
+        var valid = true
+        let output = [UInt8](unsafeUninitializedCapacity: outputCount) { output, initialized in
+            values.withUnsafeBufferPointer { values in
+                var written = 0
+                var offset = 0
+                var invalid: UInt8 = 0
+                while offset + 4 <= count {
+                    let first = values[Int(input[offset])], second = values[Int(input[offset + 1])]
+                    let third = values[Int(input[offset + 2])], fourth = values[Int(input[offset + 3])]
+                    invalid |= (first | second | third | fourth) & 0xC0
+                    let word = UInt32(first) << 18 | UInt32(second) << 12 | UInt32(third) << 6 | UInt32(fourth)
+                    output[written] = UInt8(truncatingIfNeeded: word >> 16)
+                    output[written + 1] = UInt8(truncatingIfNeeded: word >> 8)
+                    output[written + 2] = UInt8(truncatingIfNeeded: word)
+                    written += 3
+                    offset += 4
                 }
+                var word: UInt32 = 0
+                let tail = count - offset
+                for index in 0..<tail {
+                    let value = values[Int(input[offset + index])]
+                    invalid |= value & 0xC0
+                    word = word << 6 | UInt32(value & 0x3F)
+                }
+                // A partial group of 2 characters carries 12 bits (one byte), of 3 carries 18 bits (two bytes).
+                if tail == 2 {
+                    output[written] = UInt8(truncatingIfNeeded: word >> 4)
+                    written += 1
+                } else if tail == 3 {
+                    output[written] = UInt8(truncatingIfNeeded: word >> 10)
+                    output[written + 1] = UInt8(truncatingIfNeeded: word >> 2)
+                    written += 2
+                }
+                valid = invalid == 0
+                initialized = written
             }
-            return output
         }
+        return valid ? output : nil
     }
 }

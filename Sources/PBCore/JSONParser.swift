@@ -187,12 +187,24 @@ private struct JSONParser {
         // Fast path: most strings (addresses, hex, decimal amounts) have no escapes, so find the closing quote and
         // validate the slice in place instead of copying byte by byte.
         var end = offset
+        var highBits: UInt8 = 0
         while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+            highBits |= bytes[end]
             end += 1
         }
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
-            guard let text = String(validating: bytes[offset..<end], as: UTF8.self) else {
-                throw error("string is not valid UTF-8", at: start)
+            let text: String
+            if highBits < 0x80 {
+                // ASCII is valid UTF-8 as it stands: no validation pass (the generic one was a visible part of
+                // parsing a payment header).
+                text = bytes.withUnsafeBufferPointer {
+                    String(decoding: UnsafeBufferPointer(rebasing: $0[offset..<end]), as: UTF8.self)
+                }
+            } else {
+                guard let validated = String(validating: bytes[offset..<end], as: UTF8.self) else {
+                    throw error("string is not valid UTF-8", at: start)
+                }
+                text = validated
             }
             offset = end + 1
             return text

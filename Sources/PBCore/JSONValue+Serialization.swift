@@ -39,7 +39,7 @@ extension JSONValue {
             output.append(UInt8(ascii: "{"))
             // Most objects are built in key order already; checking costs n-1 comparisons, sorting n log n.
             let precedes = { (a: (key: String, value: JSONValue), b: (key: String, value: JSONValue)) in
-                a.key.utf8.lexicographicallyPrecedes(b.key.utf8)
+                Self.utf8Precedes(a.key, b.key)
             }
             let ordered = sortingKeys && !Self.isOrdered(members, by: precedes) ? members.sorted(by: precedes) : members
             for (index, member) in ordered.enumerated() {
@@ -54,6 +54,16 @@ extension JSONValue {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Byte order of the keys' UTF-8 (RFC 8785's order for the ASCII keys x402 uses), on contiguous storage.
+    private static func utf8Precedes(_ left: String, _ right: String) -> Bool {
+        let ordered = left.utf8.withContiguousStorageIfAvailable { leftBytes in
+            right.utf8.withContiguousStorageIfAvailable { rightBytes in
+                leftBytes.lexicographicallyPrecedes(rightBytes)
+            }
+        }
+        return ordered.flatMap { $0 } ?? left.utf8.lexicographicallyPrecedes(right.utf8)
+    }
+
     private static func isOrdered(
         _ members: [(key: String, value: JSONValue)],
         by precedes: ((key: String, value: JSONValue), (key: String, value: JSONValue)) -> Bool
@@ -65,9 +75,16 @@ extension JSONValue {
 
     private static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        // Nearly every string (hex, decimals, names) needs no escape: copy it whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            output.append(contentsOf: text.utf8)
+        // Nearly every string (hex, decimals, names) needs no escape: copy it whole, scanning and copying the
+        // string's own contiguous bytes (iterating its UTF-8 view byte by byte cost more than the copy).
+        let copiedWhole = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for byte in bytes where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                return false
+            }
+            output.append(contentsOf: bytes)
+            return true
+        }
+        if copiedWhole == true {
             output.append(UInt8(ascii: "\""))
             return
         }

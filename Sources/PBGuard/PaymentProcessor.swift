@@ -36,6 +36,7 @@ public final class PaymentProcessor: Sendable {
     private let quotes: QuoteSigner
     private let windowKeys: WindowKeyCache
     private let grants: GrantCache
+    private let payerTexts = ChecksummedAddressCache()
     /// Sentinel, judging each payment inside the charge's transaction; nil: no risk checks at all.
     public let risk: PaymentRiskGate?
 
@@ -168,8 +169,8 @@ public final class PaymentProcessor: Sendable {
         guard accepted.network == offer.requirements.network else {
             throw PaymentRefusal(.invalidNetwork, "network \(accepted.network) is not \(offer.requirements.network)")
         }
-        guard accepted.asset.lowercased() == offer.requirements.asset.lowercased(),
-            accepted.payTo.lowercased() == offer.requirements.payTo.lowercased()
+        guard Self.equalIgnoringASCIICase(accepted.asset, offer.requirements.asset),
+            Self.equalIgnoringASCIICase(accepted.payTo, offer.requirements.payTo)
         else {
             throw PaymentRefusal(.pbRequirementsMismatch, "accepted asset or payTo differ from what this route asks")
         }
@@ -201,6 +202,14 @@ public final class PaymentProcessor: Sendable {
             holdSeconds: offer.holdSeconds)
     }
 
+    /// Hex addresses compare without their checksum's case; compared in place, since lowercasing both copies of
+    /// two addresses was four string allocations per paid call.
+    static func equalIgnoringASCIICase(_ left: String, _ right: String) -> Bool {
+        guard left.utf8.count == right.utf8.count else { return false }
+        let lower = { (byte: UInt8) -> UInt8 in byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        return zip(left.utf8, right.utf8).allSatisfy { lower($0) == lower($1) }
+    }
+
     /// Checks 6 to 11, 13 (payee) and 14: everything that needs no lock.
     func verifiedAttempt(_ session: SessionPaymentPayload, offer: PaymentOffer, now: UnixTime) async throws -> PaymentAttempt {
         let nowSeconds = UInt64(clamping: now.seconds)
@@ -220,8 +229,9 @@ public final class PaymentProcessor: Sendable {
             }
             return PaymentAttempt(kind: .singlePayment(voucher), channel: channel, offer: offer, now: now)
         case .call(let call):
-            let payee = try EthereumAddress(offer.requirements.payTo)
-            let channelKey = ChannelKey(grantId: call.grantId, payee: payee)
+            // `accepted.payTo` was checked against the route's payee (check 5), so the service's parsed address is
+            // the payee: no hex parsing and checksum hashing per call.
+            let channelKey = ChannelKey(grantId: call.grantId, payee: offer.service.payee)
             // The MAC only needs the window's key; whether the window is still the channel's open one is checked
             // again under the charge's lock, so a cached key saves a store read per call.
             let key: CreditWindowKey
@@ -347,7 +357,7 @@ public final class PaymentProcessor: Sendable {
             SessionReceiptExtra.jsonValue(payment.receipt, windowMAC: key.receiptMAC(payment.receipt, domain: domain))
         } ?? SessionReceiptExtra.jsonValue(SignedPaymentReceipt.sign(payment.receipt, domain: domain, with: gatewayKey))
         return SettleResponse(
-            success: true, payer: payer?.checksummed, transaction: "",
+            success: true, payer: payer.map(payerTexts.checksummed), transaction: "",
             network: Network(rawValue: "eip155:\(domain.chainId ?? 0)"), amount: String(payment.amount), extra: extra)
     }
 }

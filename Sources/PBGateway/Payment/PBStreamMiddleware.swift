@@ -25,6 +25,7 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
     public let publicBaseURL: String
     public let metrics: GatewayMetrics
     private let offers = RouteOfferCache()
+    private let payloads = PaymentPayloadDecoder()
 
     public init(
         processor: PaymentProcessor, pricing: any RoutePricing, unknownRoutes: UnknownRoutes = .passThrough,
@@ -66,7 +67,7 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
         }
         let payload: PaymentPayload
         do throws(PaymentHeaderError) {
-            payload = try PaymentHeaderCodec.decode(header, as: PaymentPayload.self)
+            payload = try payloads.decode(header)
         } catch {
             let refusal = PaymentRefusal(error.errorCode, "PAYMENT-SIGNATURE: \(error.description)", httpStatus: error.httpStatus)
             metrics.recordRequest(outcome: "refused")
