@@ -90,6 +90,35 @@ import Testing
         }
     }
 
+    @Test func aStoppedGrantSessionIsSettledAtOnceBelowTheThreshold() async throws {
+        let clock = ManualWallClock(Self.wholeSecondNow())
+        let start = clock.now
+        let fixture = GatewayFixture()
+        let grant = fixture.grant(totalLimit: 50_000_000)
+        try await withGateway(fixture: fixture, store: try SQLiteGatewayStore.inMemory(clock: clock), clock: clock) { gateway in
+            let worker = try #require(gateway.application.settlementWorker, "the default settlement rail is the ledger")
+            let service = gateway.meteringService(clock: clock)
+            #expect(try await startSession(gateway, fixture: fixture, grant: grant, ceiling: 800_000).status == 201)
+            clock.set(start.adding(seconds: 120))
+            await service.tick()
+            // 0.12 U charged, far below the 10 U threshold and young: nothing is due while the session runs.
+            let running = await worker.runRound()
+            #expect(running.confirmed.isEmpty && running.errors.isEmpty, "\(running)")
+
+            #expect(try await gateway.merchant(.POST, "/v1/meter-sessions/gpu/stop", "{}").status == 200)
+            let stopped = await worker.runRound()
+            #expect(stopped.errors.isEmpty, "\(stopped.errors)")
+            let settlement = try #require(stopped.confirmed.first)
+            #expect(stopped.confirmed.count == 1)
+            #expect(settlement.reasons == [.sessionStopped])
+            #expect(settlement.totalAmountDue == 120_000)
+            // Settled is what was charged; a further round finds nothing more to settle.
+            let channel = ChannelKey(grantId: grant.digest, payee: fixture.payee)
+            #expect(try await gateway.store.channel(channel)?.chargedCumulativeAmount == 120_000)
+            #expect((await worker.runRound()).confirmed.isEmpty)
+        }
+    }
+
     @Test func theWindowBindsAndANewVoucherResumesTheSession() async throws {
         let clock = ManualWallClock(Self.wholeSecondNow())
         let start = clock.now

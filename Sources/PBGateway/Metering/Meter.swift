@@ -1,4 +1,5 @@
 import PBCore
+import PBCrypto
 import PBMetering
 import PBPricing
 import PBStore
@@ -9,10 +10,17 @@ import PBStore
 public struct Meter: Sendable {
     public let store: any MeteringStore
     public let clock: any WallClock
+    /// Told the channel (grant, payee) of a session paid by a session key when that session stops, so that what
+    /// it charged is settled now rather than at the channel's threshold (the gateway passes its settlement
+    /// worker's `sessionStopped(on:)`).
+    public let grantSessionStopped: (@Sendable (ChannelKey) -> Void)?
 
-    public init(store: any MeteringStore, clock: any WallClock) {
+    public init(
+        store: any MeteringStore, clock: any WallClock, grantSessionStopped: (@Sendable (ChannelKey) -> Void)? = nil
+    ) {
         self.store = store
         self.clock = clock
+        self.grantSessionStopped = grantSessionStopped
     }
 
     // MARK: Accounts
@@ -101,9 +109,10 @@ public struct Meter: Sendable {
         guard let session = try await store.session(sessionId) else { return nil }
         try UsageBatch.validate(usages, plan: session.plan)
         let now = clock.now
-        return try await store.updateSession(sessionId, usageIds: usages.map(\.id)) { update, recorded in
-            try update.record(usages, alreadyRecorded: recorded, at: now)
-        }
+        return reportingStop(
+            try await store.updateSession(sessionId, usageIds: usages.map(\.id)) { update, recorded in
+                try update.record(usages, alreadyRecorded: recorded, at: now)
+            })
     }
 
     public func pause(sessionId: String) async throws -> SessionUpdate? {
@@ -148,6 +157,17 @@ public struct Meter: Sendable {
         _ sessionId: String, _ body: @escaping @Sendable (inout SessionUpdate, UnixTime) throws -> Void
     ) async throws -> SessionUpdate? {
         let now = clock.now
-        return try await store.updateSession(sessionId, usageIds: []) { update, _ in try body(&update, now) }
+        return reportingStop(try await store.updateSession(sessionId, usageIds: []) { update, _ in try body(&update, now) })
+    }
+
+    /// Passes on a committed update that stopped a grant-funded session (whatever stopped it: the merchant, the
+    /// funding's end, or the balance).
+    private func reportingStop(_ update: SessionUpdate?) -> SessionUpdate? {
+        guard let update, let grantSessionStopped, let funding = update.session.funding,
+            update.events.contains(where: { $0.kind == .sessionStopped }),
+            let payee = try? EthereumAddress(funding.payee)
+        else { return update }
+        grantSessionStopped(ChannelKey(grantId: funding.grantId, payee: payee))
+        return update
     }
 }

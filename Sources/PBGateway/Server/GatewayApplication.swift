@@ -63,9 +63,10 @@ public struct GatewayApplication: Sendable {
         catalog = ServiceCatalog(store: store)
         metrics = GatewayMetrics()
         proxy = UpstreamProxy(httpClient: httpClient, configuration: configuration)
-        meter = Meter(store: store, clock: clock)
-        settlementWorker = try Self.makeSettlementWorker(
+        let settlementWorker = try Self.makeSettlementWorker(
             configuration: configuration, store: store, rail: settlementRail, clock: clock, logger: logger)
+        self.settlementWorker = settlementWorker
+        meter = Meter(store: store, clock: clock, grantSessionStopped: settlementWorker.map { $0.sessionStopped(on:) })
     }
 
     /// Stores the configured services (the file wins over earlier API edits of the same id) and loads the catalog;
