@@ -17,6 +17,8 @@ public final class SQLiteGatewayStore: GatewayStore, Sendable {
     let database: SQLiteDatabase
     let chargeBatcher: SQLiteChargeBatcher
     let meteringBatcher: SQLiteMeteringBatcher
+    /// Moves WAL pages into a file-backed database in the background (nil in memory).
+    private let checkpointer: SQLiteCheckpointer?
     /// Stamps migrations, and is "now" for what a grant-funded session's funding can pay (the grant's period, the
     /// window's expiry): give the store the gateway's clock.
     let clock: any WallClock
@@ -26,6 +28,13 @@ public final class SQLiteGatewayStore: GatewayStore, Sendable {
         self.clock = clock
         let opened = try SQLiteConnection(path: path)
         try SQLiteSchema.migrate(opened, at: clock.now)
+        if path == ":memory:" {
+            checkpointer = nil
+        } else {
+            // Checkpoints move to the background checkpointer, off the connection every write waits for.
+            try opened.execute("PRAGMA wal_autocheckpoint=0;")
+            checkpointer = try SQLiteCheckpointer(path: path)
+        }
         database = SQLiteDatabase(opened)
         chargeBatcher = SQLiteChargeBatcher(database: database)
         meteringBatcher = SQLiteMeteringBatcher(database: database, label: "pb.sqlite.metering")

@@ -53,6 +53,37 @@ import Testing
     }
 }
 
+/// A file store's writes reach the database file while the store is open: the background checkpointer moves them
+/// out of the WAL (the store's own connection no longer checkpoints, so without it the file would stay as it was
+/// until the store closed).
+@Suite struct SQLiteCheckpointTests {
+    @Test func writesReachTheDatabaseFileWhileTheStoreRuns() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteGatewayStore(dataDirectory: directory.path)
+        let file = directory.path + "/" + SQLiteGatewayStore.fileName
+        let sizeBefore = try Self.size(of: file)
+        let fixture = StoreFixture()
+        var last = fixture.signedGrant()
+        for index in 0..<200 {
+            // A different limit per grant: 200 distinct grants, not one registered 200 times.
+            last = fixture.signedGrant(totalLimit: 1_000_000 + UInt128(index))
+            _ = try await store.registerGrant(last, at: StoreFixture.start)
+        }
+        #expect(try Self.size(of: file + "-wal") > 0, "the grants were committed to the WAL")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try Self.size(of: file) <= sizeBefore, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try Self.size(of: file) > sizeBefore, "no checkpoint moved the WAL into the database file")
+        #expect(try await store.grant(last.digest)?.grant.totalLimit == 1_000_199)
+    }
+
+    private static func size(of path: String) throws -> Int {
+        guard FileManager.default.fileExists(atPath: path) else { return 0 }
+        return (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+}
+
 /// A directory removed when the test is done with it.
 final class TemporaryDirectory: Sendable {
     let path: String
