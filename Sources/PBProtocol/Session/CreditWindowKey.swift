@@ -14,6 +14,8 @@ public struct CreditWindowKey: Sendable {
 
     public let windowId: Bytes32
     private let key: [UInt8]
+    /// The key's HMAC pads, hashed once per window instead of once per call and receipt.
+    private let hmac: HMACSHA256Key
 
     /// The agent's side: its session key and the gateway's public key from the 402's `extra.gatewayPublicKey`.
     public init(sessionKey: PrivateKey, gatewayPublicKey: PublicKey, windowId: Bytes32) {
@@ -27,8 +29,10 @@ public struct CreditWindowKey: Sendable {
 
     init(sharedSecret: [UInt8], windowId: Bytes32) {
         self.windowId = windowId
-        self.key = SHA256Functions.hkdf(
+        let key = SHA256Functions.hkdf(
             inputKeyMaterial: sharedSecret, salt: windowId.bytes, info: Self.derivationInfo, outputByteCount: 32)
+        self.key = key
+        self.hmac = HMACSHA256Key(key)
     }
 
     /// The key bytes, for tests against the shared vectors only; never log them.
@@ -48,17 +52,15 @@ public struct CreditWindowKey: Sendable {
     }
 
     public func mac(callIndex: UInt64, requestBinding: Bytes32, amount: UInt128) -> [UInt8] {
-        SHA256Functions.hmac(
-            key: key,
-            message: Self.callMessage(
-                windowId: windowId, callIndex: callIndex, requestBinding: requestBinding, amount: amount))
+        hmac.authenticationCode(
+            for: Self.callMessage(windowId: windowId, callIndex: callIndex, requestBinding: requestBinding, amount: amount))
     }
 
     /// `HMAC-SHA256(windowKey, utf8("pb-session/receipt/v1") ‖ receiptDigest)`: a window call's receipt, which the
     /// gateway authenticates with the window key instead of an ECDSA signature (docs/PROTOCOL.md, section 9). The
     /// label keeps receipt MACs and call MACs apart, so one can never be passed off as the other.
     public func receiptMAC(_ receipt: PaymentReceipt, domain: EIP712Domain) -> [UInt8] {
-        SHA256Functions.hmac(key: key, message: Self.receiptDomain + EIP712.digest(domain: domain, message: receipt))
+        hmac.authenticationCode(for: Self.receiptDomain + EIP712.digest(domain: domain, message: receipt))
     }
 
     public func isValidReceiptMAC(_ candidate: [UInt8], receipt: PaymentReceipt, domain: EIP712Domain) -> Bool {
