@@ -77,7 +77,9 @@ async def main():
     def authenticator(server, session, envelope, mechanism, auth_data):
         login, password = auth_data.login.decode(), auth_data.password.decode()
         success = expected is not None and (login, password) == expected
-        return AuthResult(success=success, auth_data=auth_data if success else None)
+        # handled=False on failure: aiosmtpd then answers 535 itself (its default, handled=True, means the
+        # authenticator already replied, and the client would wait for a reply that never comes).
+        return AuthResult(success=success, handled=success, auth_data=auth_data if success else None)
 
     def factory():
         return SMTP(
