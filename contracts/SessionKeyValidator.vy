@@ -627,6 +627,22 @@ def validateAndRecord(claims: DynArray[Claim, MAX_BATCH]) -> DynArray[uint8, MAX
     return results
 
 
+@external
+@nonreentrant
+def validateAndRecordOne(claim: Claim) -> uint8:
+    """
+    @notice validateAndRecord for one claim, with the same checks, events and payout. A lone claim through the batch
+            entry pays ~8.7k gas for the memory of its 128-claim argument; this one does not.
+    """
+    reason: uint8 = 0
+    claim_token: address = empty(address)
+    paid: uint256 = 0
+    reason, claim_token, paid = self._settle(claim)
+    if reason == SETTLED and paid > 0:
+        self._transfer(claim_token, claim.voucher.payee, paid)
+    return reason
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Escrow
 

@@ -9,6 +9,8 @@ public enum SessionKeyValidatorABI {
         "(address,address,address,address[],string[],uint128,uint128,uint128,uint64,uint32,uint64,uint64,bytes32)")
     public static let claimsType = try! ABI.ValueType(
         "((bytes32,address,uint128,uint64,bytes32,uint64),uint8,bytes32,bytes32,uint128)[]")
+    public static let claimType = try! ABI.ValueType(
+        "((bytes32,address,uint128,uint64,bytes32,uint64),uint8,bytes32,bytes32,uint128)")
 
     /// topic 0 of `VoucherSettled(grantId, payee, sequence, settledCumulativeAmount, paid)`.
     public static let voucherSettledTopic = Bytes32(
@@ -67,6 +69,12 @@ public enum SessionKeyValidatorABI {
         try ABI.callData(
             "validateAndRecord",
             [(claimsType, .array(claims.map { claimValue($0.voucher, chargedCumulativeAmount: $0.charged) }))])
+    }
+
+    /// `validateAndRecordOne(claim)`: one claim, settled as `validateAndRecord` would, without the memory of the
+    /// batch entry's 128-claim argument (~8.7k gas a lone claim would pay for nothing).
+    public static func validateAndRecordOne(_ voucher: SignedPaymentVoucher, charged: UInt128) throws -> [UInt8] {
+        try ABI.callData("validateAndRecordOne", [(claimType, claimValue(voucher, chargedCumulativeAmount: charged))])
     }
 
     public static func createSessionKey(_ grant: SessionGrant) throws -> [UInt8] {

@@ -18,16 +18,23 @@ def hostile(escrow, owner):
     return token
 
 
-def test_a_token_reentering_settlement_is_refused(escrow, hostile, owner, session_key):
+@pytest.mark.parametrize("outer_entry,inner_entry", [
+    ("batch", "batch"), ("one", "one"), ("one", "batch"), ("batch", "one"),
+])
+def test_a_token_reentering_settlement_is_refused(escrow, hostile, owner, session_key, outer_entry, inner_entry):
     first, second = (kit.register(escrow, kit.grant_message(owner, session_key, hostile.address, salt=bytes([i]) * 32))
                      for i in range(2))
     # Worst case: the payee (carelessly) made the token its settler, so only the lock stands in the way.
     escrow.setSettler(hostile.address, True, sender=kit.PAYEE)
     inner = [kit.claim(kit.voucher_message(second, 700_000, 1))]
-    hostile.arm(escrow.address, escrow.validateAndRecord.prepare_calldata(inner))
+    # Either settlement entry re-entering either: one lock guards both.
+    hostile.arm(escrow.address, escrow.validateAndRecordOne.prepare_calldata(inner[0]) if inner_entry == "one"
+                else escrow.validateAndRecord.prepare_calldata(inner))
 
-    assert escrow.validateAndRecord([kit.claim(kit.voucher_message(first, 400_000, 1))],
-                                    sender=kit.PAYEE) == [kit.SETTLED]
+    outer = kit.claim(kit.voucher_message(first, 400_000, 1))
+    result = (escrow.validateAndRecordOne(outer, sender=kit.PAYEE) if outer_entry == "one"
+              else escrow.validateAndRecord([outer], sender=kit.PAYEE)[0])
+    assert result == kit.SETTLED
     assert hostile.reentryAttempts() == 1 and not hostile.reentrySucceeded()
     assert hostile.balanceOf(kit.PAYEE) == 400_000
     assert escrow.settledAmount(first, kit.PAYEE) == 400_000

@@ -1,4 +1,7 @@
-"""validateAndRecord: every check of a claim, exact balances, and the skip-with-event batch policy."""
+"""validateAndRecord: every check of a claim, exact balances, and the skip-with-event batch policy.
+
+Every test runs twice: once through the batch entry, and once with each lone claim sent through
+validateAndRecordOne instead (the single-claim entry must check, record, log and pay exactly as the batch does)."""
 
 import boa
 import pytest
@@ -6,9 +9,21 @@ import pytest
 import escrow_kit as kit
 
 FUNDED = 100_000_000  # what the `grant` fixture deposits
+ENTRY = "batch"
+
+
+@pytest.fixture(autouse=True, params=["batch", "one"])
+def entry(request):
+    """Which entry `settle` sends a lone claim through: validateAndRecord or validateAndRecordOne."""
+    global ENTRY
+    ENTRY = request.param
+    yield request.param
+    ENTRY = "batch"
 
 
 def settle(escrow, claims, sender=kit.PAYEE):
+    if ENTRY == "one" and len(claims) == 1:
+        return [escrow.validateAndRecordOne(claims[0], sender=sender)]
     return escrow.validateAndRecord(claims, sender=sender)
 
 
