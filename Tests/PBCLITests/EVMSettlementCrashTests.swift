@@ -27,35 +27,40 @@ import Testing
         defer { upstream.stop() }
         let port = try await ChatUpstream.freePort()
         try KeyFile.write(settler, to: runner.path("settlement.key"), overwrite: true)
-        let config = """
-            listen: { host: 127.0.0.1, port: \(port) }
-            dataDirectory: \(runner.path("gateway"))
-            chainId: \(deployment.chainId)
-            verifyingContract: "\(deployment.escrow.checksummed)"
-            settlement:
-              rail: evm
-              threshold: "0.02"
-              intervalSeconds: 1
-              batchSize: 2
-            evm:
-              chainId: \(deployment.chainId)
-              rpcUrl: \(chain.url)
-              contract: "\(deployment.escrow.checksummed)"
-              token: "\(deployment.token.checksummed)"
-              signerKeyFile: \(runner.path("settlement.key"))
-              receiptPollIntervalMilliseconds: 100
-            services:
-              - id: chat
-                name: Chat
-                payee: "\(payee.address.checksummed)"
-                asset: "\(deployment.token.checksummed)"
-                network: eip155:\(deployment.chainId)
-                upstream: http://127.0.0.1:\(upstream.port)
-                pathPrefix: /
-                routes:
-                  - { method: POST, path: /v1/chat, price: "0.01" }
+        let config = { (threshold: String) in
             """
-        try config.write(toFile: runner.path("pb.yaml"), atomically: true, encoding: .utf8)
+                listen: { host: 127.0.0.1, port: \(port) }
+                dataDirectory: \(runner.path("gateway"))
+                chainId: \(deployment.chainId)
+                verifyingContract: "\(deployment.escrow.checksummed)"
+                settlement:
+                  rail: evm
+                  threshold: "\(threshold)"
+                  intervalSeconds: 1
+                  batchSize: 2
+                evm:
+                  chainId: \(deployment.chainId)
+                  rpcUrl: \(chain.url)
+                  contract: "\(deployment.escrow.checksummed)"
+                  token: "\(deployment.token.checksummed)"
+                  signerKeyFile: \(runner.path("settlement.key"))
+                  receiptPollIntervalMilliseconds: 100
+                services:
+                  - id: chat
+                    name: Chat
+                    payee: "\(payee.address.checksummed)"
+                    asset: "\(deployment.token.checksummed)"
+                    network: eip155:\(deployment.chainId)
+                    upstream: http://127.0.0.1:\(upstream.port)
+                    pathPrefix: /
+                    routes:
+                      - { method: POST, path: /v1/chat, price: "0.01" }
+                """
+        }
+        // The crash runs settle at two calls; the last, clean run at one, so that a single call a kill left unsettled
+        // (it landed between an agent's two calls) is due too and "nothing due is forgotten" can be checked exactly.
+        try config("0.02").write(toFile: runner.path("pb.yaml"), atomically: true, encoding: .utf8)
+        try config("0.01").write(toFile: runner.path("pb-final.yaml"), atomically: true, encoding: .utf8)
         let domain = PBSessionDomain.make(chainId: deployment.chainId, verifyingContract: deployment.escrow)
         let agents = try (0..<3).map { index in
             try Self.agent(index, owner: owner, payee: payee.address, token: deployment.token, domain: domain, in: runner)

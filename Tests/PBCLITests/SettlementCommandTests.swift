@@ -71,26 +71,31 @@ import Testing
         let upstream = try await ChatUpstream.start(in: runner)
         defer { upstream.stop() }
         let port = try await ChatUpstream.freePort()
-        let config = """
-            listen: { host: 127.0.0.1, port: \(port) }
-            dataDirectory: \(runner.path("gateway"))
-            settlement:
-              rail: ledger
-              threshold: "0.02"
-              intervalSeconds: 1
-              batchSize: 2
-            services:
-              - id: chat
-                name: Chat
-                payee: "\(ChatUpstream.payee.checksummed)"
-                asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"
-                network: eip155:8453
-                upstream: http://127.0.0.1:\(upstream.port)
-                pathPrefix: /
-                routes:
-                  - { method: POST, path: /v1/chat, price: "0.01" }
+        let config = { (threshold: String) in
             """
-        try config.write(toFile: runner.path("pb.yaml"), atomically: true, encoding: .utf8)
+                listen: { host: 127.0.0.1, port: \(port) }
+                dataDirectory: \(runner.path("gateway"))
+                settlement:
+                  rail: ledger
+                  threshold: "\(threshold)"
+                  intervalSeconds: 1
+                  batchSize: 2
+                services:
+                  - id: chat
+                    name: Chat
+                    payee: "\(ChatUpstream.payee.checksummed)"
+                    asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"
+                    network: eip155:8453
+                    upstream: http://127.0.0.1:\(upstream.port)
+                    pathPrefix: /
+                    routes:
+                      - { method: POST, path: /v1/chat, price: "0.01" }
+                """
+        }
+        // The crash runs settle at two calls; the last, clean run at one, so that a single call a kill left unsettled
+        // (it landed between an agent's two calls) is due too and "nothing due is forgotten" can be checked exactly.
+        try config("0.02").write(toFile: runner.path("pb.yaml"), atomically: true, encoding: .utf8)
+        try config("0.01").write(toFile: runner.path("pb-final.yaml"), atomically: true, encoding: .utf8)
         let agents = try (0..<3).map { index in try ChatUpstream.agent(index, in: runner) }
         let (selfKilled, check) = try await SettlementCrashDriver.killAndRecover(runner: runner, port: port, agents: agents)
         #expect(selfKilled >= 12, "most crash points were reached during a settlement")
@@ -179,6 +184,9 @@ struct ChatUpstreamFailure: Error, CustomStringConvertible {
 /// told to kill itself at a step of a settlement (PB_SETTLEMENT_CRASH_AT) and 4 killed with SIGKILL at a random
 /// moment, with the agents paying while it runs; then a clean run until `pb ledger check` shows nothing unsettled
 /// and no open settlement (bounded). Returns how many crash points were reached and the last check.
+/// Kills `pb serve` (config `pb.yaml`) 20 times while agents pay and it settles, then runs it once more cleanly with
+/// `pb-final.yaml` (the same gateway settling at one call) until nothing is unsettled or open; both files are the
+/// caller's.
 enum SettlementCrashDriver {
     static func killAndRecover(runner: CommandRunner, port: Int, agents: [PBClient]) async throws
         -> (selfKilled: Int, check: CommandRunner.Result)
@@ -213,10 +221,11 @@ enum SettlementCrashDriver {
                 gateway.killAbruptly()
             }
         }
-        // A last, clean run settles whatever the kills left open or due.
+        // A last, clean run settles whatever the kills left open or unsettled, with `pb-final.yaml`: the same
+        // gateway at a threshold of one call, so that a remainder below the crash runs' threshold is due too.
         let final = try BackgroundProcess(
             executable: URL(fileURLWithPath: "/usr/bin/env"),
-            arguments: ["PB_CONFIG=\(runner.path("pb.yaml"))", CommandRunner.binary.path, "serve"],
+            arguments: ["PB_CONFIG=\(runner.path("pb-final.yaml"))", CommandRunner.binary.path, "serve"],
             directory: runner.directory)
         _ = try await final.waitForOutput(containing: "Server started", deadlineSeconds: 60)
         var check = try runner.run("ledger", "check", "--data-dir", runner.path("gateway"))
