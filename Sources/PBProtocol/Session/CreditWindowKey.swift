@@ -60,16 +60,22 @@ public struct CreditWindowKey: Sendable {
     /// gateway authenticates with the window key instead of an ECDSA signature (docs/PROTOCOL.md, section 9). The
     /// label keeps receipt MACs and call MACs apart, so one can never be passed off as the other.
     public func receiptMAC(_ receipt: PaymentReceipt, domain: EIP712Domain) -> [UInt8] {
-        hmac.authenticationCode(for: Self.receiptDomain + EIP712.digest(domain: domain, message: receipt))
+        hmac.authenticationCode(for: Self.receiptMessage(receipt, domain: domain))
     }
 
     public func isValidReceiptMAC(_ candidate: [UInt8], receipt: PaymentReceipt, domain: EIP712Domain) -> Bool {
-        SHA256Functions.constantTimeEquals(candidate, receiptMAC(receipt, domain: domain))
+        hmac.isValid(candidate, for: Self.receiptMessage(receipt, domain: domain))
     }
 
     public func isValidMAC(_ candidate: [UInt8], callIndex: UInt64, requestBinding: Bytes32, amount: UInt128) -> Bool {
-        SHA256Functions.constantTimeEquals(
-            candidate, mac(callIndex: callIndex, requestBinding: requestBinding, amount: amount))
+        hmac.isValid(
+            candidate,
+            for: Self.callMessage(windowId: windowId, callIndex: callIndex, requestBinding: requestBinding, amount: amount))
+    }
+
+    /// `utf8("pb-session/receipt/v1") ‖ receiptDigest`.
+    static func receiptMessage(_ receipt: PaymentReceipt, domain: EIP712Domain) -> [UInt8] {
+        receiptDomain + EIP712.digest(domain: domain, message: receipt)
     }
 }
 
