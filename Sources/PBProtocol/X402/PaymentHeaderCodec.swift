@@ -71,8 +71,7 @@ public enum PaymentHeaderCodec {
     ) throws(PaymentHeaderError) -> Message {
         let (json, object) = try jsonObject(of: header)
         if let versioned = Message.self as? any X402VersionedMessage.Type {
-            let version = try x402Version(in: object)
-            guard versioned.supportedX402Versions.contains(version) else { throw .unsupportedVersion(version) }
+            try checkVersion(of: object, supported: versioned.supportedX402Versions)
         }
         if let direct = Message.self as? any X402JSONDecodable.Type,
             let message = try direct.init(json: object, path: "") as? Message
@@ -142,7 +141,13 @@ public enum PaymentHeaderCodec {
         return bytes
     }
 
-    static func x402Version(in object: JSONValue) throws(PaymentHeaderError) -> Int {
+    /// That the message's `x402Version` is one of `supported`.
+    static func checkVersion(of object: JSONValue, supported: Set<Int>) throws(PaymentHeaderError) {
+        let version = try x402Version(in: object)
+        guard supported.contains(version) else { throw .unsupportedVersion(version) }
+    }
+
+    private static func x402Version(in object: JSONValue) throws(PaymentHeaderError) -> Int {
         guard let member = object["x402Version"] else { throw .missingField("x402Version") }
         guard case .number(let literal) = member, let version = Int(literal) else {
             throw .invalidJSON("wrong type at x402Version, expected Int")

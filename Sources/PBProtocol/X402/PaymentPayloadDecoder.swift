@@ -39,8 +39,7 @@ public final class PaymentPayloadDecoder: Sendable {
             return payload
         }
         let object = try PaymentHeaderCodec.topLevelObject(json)
-        let version = try PaymentHeaderCodec.x402Version(in: object)
-        guard PaymentPayload.supportedX402Versions.contains(version) else { throw .unsupportedVersion(version) }
+        try PaymentHeaderCodec.checkVersion(of: object, supported: PaymentPayload.supportedX402Versions)
         let payload = try PaymentPayload(json: object)
         if let acceptedRange { remember(Array(json[acceptedRange]), as: payload.accepted, echoed: object["accepted"]) }
         return payload
@@ -68,8 +67,7 @@ public final class PaymentPayloadDecoder: Sendable {
         rest.append(placeholder)
         rest.append(contentsOf: json[range.upperBound...])
         guard let object = try? PaymentHeaderCodec.topLevelObject(rest),
-            let version = try? PaymentHeaderCodec.x402Version(in: object),
-            PaymentPayload.supportedX402Versions.contains(version),
+            (try? PaymentHeaderCodec.checkVersion(of: object, supported: PaymentPayload.supportedX402Versions)) != nil,
             let payload = try? PaymentPayload(json: object, knownAccepted: accepted)
         else { return nil }
         return payload
