@@ -143,6 +143,8 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
 
     static let usdc = try! EthereumAddress("0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913")
     static let payee = try! EthereumAddress("0x9f1B6b1E2c4a0a1c83c6af1Bd6E7f0a2b3C4d5e6")
+    /// What one chat call costs: 0.01 USDC.
+    static let pricePerCallBaseUnits: UInt128 = 10_000
 
     static func usdcText(_ baseUnits: UInt128) -> String {
         ((try? Amount(baseUnits: baseUnits, decimals: 6))?.decimalString ?? "?") + " USDC"
@@ -155,7 +157,7 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
             id: "chat", name: "Demo chat", payee: payee, asset: asset, network: network,
             upstreamURL: "http://127.0.0.1:\(upstreamPort)", pathPrefix: "/",
             routes: [
-                RouteRecord(method: "POST", path: "/v1/chat", priceBaseUnits: 10_000),
+                RouteRecord(method: "POST", path: "/v1/chat", priceBaseUnits: pricePerCallBaseUnits),
                 RouteRecord(method: "GET", path: "/v1/models", priceBaseUnits: nil),
             ])
     }

@@ -52,8 +52,7 @@ struct SettlementDemo {
         if let chain, let reference = round.confirmed.last?.prepared?.reference, let hash = try? Bytes32(hex: reference),
             let receipt = try await chain.deployment.client.transactionReceipt(hash)
         {
-            // The demo's chat route costs 0.01 USDC (10,000 base units) a call.
-            let calls = round.confirmed.last.map { $0.totalAmountDue / 10_000 } ?? 0
+            let calls = round.confirmed.last.map { $0.totalAmountDue / ChatbotDemoCommand.pricePerCallBaseUnits } ?? 0
             ChatbotDemoCommand.say(
                 "settlement transaction \(reference) in block \(receipt.blockNumber): \(receipt.gasUsed) gas"
                     + (calls > 0 ? ", \(UInt128(receipt.gasUsed) / calls) gas per paid call" : ""))
