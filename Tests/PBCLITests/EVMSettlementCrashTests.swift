@@ -45,27 +45,16 @@ import Testing
                   token: "\(deployment.token.checksummed)"
                   signerKeyFile: \(runner.path("settlement.key"))
                   receiptPollIntervalMilliseconds: 100
-                services:
-                  - id: chat
-                    name: Chat
-                    payee: "\(payee.address.checksummed)"
-                    asset: "\(deployment.token.checksummed)"
-                    network: eip155:\(deployment.chainId)
-                    upstream: http://127.0.0.1:\(upstream.port)
-                    pathPrefix: /
-                    routes:
-                      - { method: POST, path: /v1/chat, price: "0.01" }
+                \(upstream.servicesYAML(
+                    payee: payee.address, asset: deployment.token, network: "eip155:\(deployment.chainId)"))
                 """
         }
-        // The crash runs settle at two calls; the last, clean run at one, so that a single call a kill left unsettled
-        // (it landed between an agent's two calls) is due too and "nothing due is forgotten" can be checked exactly.
-        try config("0.02").write(toFile: runner.path("pb.yaml"), atomically: true, encoding: .utf8)
-        try config("0.01").write(toFile: runner.path("pb-final.yaml"), atomically: true, encoding: .utf8)
         let domain = PBSessionDomain.make(chainId: deployment.chainId, verifyingContract: deployment.escrow)
         let agents = try (0..<3).map { index in
             try Self.agent(index, owner: owner, payee: payee.address, token: deployment.token, domain: domain, in: runner)
         }
-        let (selfKilled, check) = try await SettlementCrashDriver.killAndRecover(runner: runner, port: port, agents: agents)
+        let (selfKilled, check) = try await SettlementCrashDriver.killAndRecover(
+            runner: runner, port: port, agents: agents, configuration: config)
         #expect(selfKilled >= 12, "most crash points were reached during a settlement")
         #expect(check.output.contains("unsettled 0 "), "nothing due is forgotten: \(check.output)")
         #expect(check.output.contains("open settlements 0"), "\(check.output)")

@@ -71,6 +71,7 @@ import Testing
         let upstream = try await ChatUpstream.start(in: runner)
         defer { upstream.stop() }
         let port = try await ChatUpstream.freePort()
+        let usdc = try EthereumAddress("0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913")
         let config = { (threshold: String) in
             """
                 listen: { host: 127.0.0.1, port: \(port) }
@@ -80,24 +81,12 @@ import Testing
                   threshold: "\(threshold)"
                   intervalSeconds: 1
                   batchSize: 2
-                services:
-                  - id: chat
-                    name: Chat
-                    payee: "\(ChatUpstream.payee.checksummed)"
-                    asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"
-                    network: eip155:8453
-                    upstream: http://127.0.0.1:\(upstream.port)
-                    pathPrefix: /
-                    routes:
-                      - { method: POST, path: /v1/chat, price: "0.01" }
+                \(upstream.servicesYAML(payee: ChatUpstream.payee, asset: usdc, network: "eip155:8453"))
                 """
         }
-        // The crash runs settle at two calls; the last, clean run at one, so that a single call a kill left unsettled
-        // (it landed between an agent's two calls) is due too and "nothing due is forgotten" can be checked exactly.
-        try config("0.02").write(toFile: runner.path("pb.yaml"), atomically: true, encoding: .utf8)
-        try config("0.01").write(toFile: runner.path("pb-final.yaml"), atomically: true, encoding: .utf8)
         let agents = try (0..<3).map { index in try ChatUpstream.agent(index, in: runner) }
-        let (selfKilled, check) = try await SettlementCrashDriver.killAndRecover(runner: runner, port: port, agents: agents)
+        let (selfKilled, check) = try await SettlementCrashDriver.killAndRecover(
+            runner: runner, port: port, agents: agents, configuration: config)
         #expect(selfKilled >= 12, "most crash points were reached during a settlement")
         #expect(check.status == 0, "\(check.output)\(check.errorOutput)")
         #expect(check.output.contains("unsettled 0 "), "nothing due is forgotten: \(check.output)")
@@ -139,6 +128,22 @@ struct ChatUpstream {
     }
 
     func stop() { process.stop() }
+
+    /// The `services:` section of a `pb serve` config forwarding `POST /v1/chat` (0.01 a call) to this upstream.
+    func servicesYAML(payee: EthereumAddress, asset: EthereumAddress, network: String) -> String {
+        """
+        services:
+          - id: chat
+            name: Chat
+            payee: "\(payee.checksummed)"
+            asset: "\(asset.checksummed)"
+            network: \(network)
+            upstream: http://127.0.0.1:\(port)
+            pathPrefix: /
+            routes:
+              - { method: POST, path: /v1/chat, price: "0.01" }
+        """
+    }
 
     /// A port nothing listens on now: bound by the kernel's choice, then released.
     static func freePort() async throws -> Int {
@@ -184,13 +189,16 @@ struct ChatUpstreamFailure: Error, CustomStringConvertible {
 /// told to kill itself at a step of a settlement (PB_SETTLEMENT_CRASH_AT) and 4 killed with SIGKILL at a random
 /// moment, with the agents paying while it runs; then a clean run until `pb ledger check` shows nothing unsettled
 /// and no open settlement (bounded). Returns how many crash points were reached and the last check.
-/// Kills `pb serve` (config `pb.yaml`) 20 times while agents pay and it settles, then runs it once more cleanly with
-/// `pb-final.yaml` (the same gateway settling at one call) until nothing is unsettled or open; both files are the
-/// caller's.
+/// Kills `pb serve` 20 times while agents pay and it settles, then runs it once more cleanly until nothing is
+/// unsettled or open. `configuration` gives the gateway's config for a settlement threshold: the crash runs settle
+/// at two calls (0.02), the last run at one (0.01), so that a single call a kill left unsettled (it landed between
+/// an agent's two calls) is due too and "nothing due is forgotten" can be checked exactly.
 enum SettlementCrashDriver {
-    static func killAndRecover(runner: CommandRunner, port: Int, agents: [PBClient]) async throws
-        -> (selfKilled: Int, check: CommandRunner.Result)
-    {
+    static func killAndRecover(
+        runner: CommandRunner, port: Int, agents: [PBClient], configuration: (_ threshold: String) -> String
+    ) async throws -> (selfKilled: Int, check: CommandRunner.Result) {
+        try configuration("0.02").write(toFile: runner.path("pb.yaml"), atomically: true, encoding: .utf8)
+        try configuration("0.01").write(toFile: runner.path("pb-final.yaml"), atomically: true, encoding: .utf8)
         let crashPoints = ["after-create", "after-prepare", "after-broadcast", "after-confirm", ""]
         var selfKilled = 0
         for iteration in 0..<20 {
@@ -221,8 +229,7 @@ enum SettlementCrashDriver {
                 gateway.killAbruptly()
             }
         }
-        // A last, clean run settles whatever the kills left open or unsettled, with `pb-final.yaml`: the same
-        // gateway at a threshold of one call, so that a remainder below the crash runs' threshold is due too.
+        // A last, clean run settles whatever the kills left open or unsettled.
         let final = try BackgroundProcess(
             executable: URL(fileURLWithPath: "/usr/bin/env"),
             arguments: ["PB_CONFIG=\(runner.path("pb-final.yaml"))", CommandRunner.binary.path, "serve"],
