@@ -58,6 +58,9 @@ FLAG_ANY_PAYEE: constant(uint256) = 2
 FLAG_ONE_PAYEE: constant(uint256) = 4
 # validAfter or validUntil needs more than 44 bits; the exact values are in `_grant_times` (read by getGrant only).
 FLAG_WIDE_TIMES: constant(uint256) = 8
+# The grant holds its own funds (reserveGrant): exactly totalLimit - spent of its asset, kept outside the owner's
+# pooled `escrowBalance`, so its settlements neither read nor write the pool.
+FLAG_RESERVED: constant(uint256) = 16
 MASK_160: constant(uint256) = (1 << 160) - 1
 MASK_128: constant(uint256) = (1 << 128) - 1
 MASK_96: constant(uint256) = (1 << 96) - 1
@@ -188,12 +191,25 @@ event Withdrawn:
     token: indexed(address)
     amount: uint256
 
+event GrantReserved:
+    grantId: indexed(bytes32)
+    owner: indexed(address)
+    asset: address
+    amount: uint256
+
+event GrantReleased:
+    grantId: indexed(bytes32)
+    owner: indexed(address)
+    asset: address
+    amount: uint256
+
 
 # How long a payee always has to settle: between a withdraw request and its execution, and after a grant's
 # validUntil. One number, so a gateway knows its settlement deadline without reading each grant.
 settlementPeriod: public(immutable(uint256))
 
-# owner -> token -> unspent escrow (pending withdrawals included: they stay payable until executed).
+# owner -> token -> unspent pooled escrow (pending withdrawals included: they stay payable until executed). What a
+# reserved grant holds is not in here: see FLAG_RESERVED, reserveGrant and reservedAmount.
 escrowBalance: public(HashMap[address, HashMap[address, uint256]])
 pendingWithdrawal: public(HashMap[address, HashMap[address, PendingWithdrawal]])
 # owner -> guardian (e.g. the gateway's Sentinel) -> may freeze the owner's session keys.
@@ -207,8 +223,11 @@ isSettler: public(HashMap[address, HashMap[address, bool]])
 #   _grant_key     = sessionKey | (payee >> 64) << 160
 #   _grant_asset   = asset | (payee & MASK_64) << 160
 #   _grant_amounts = totalLimit | spent << 128
+# flags: FLAG_FROZEN 1, FLAG_ANY_PAYEE 2, FLAG_ONE_PAYEE 4, FLAG_WIDE_TIMES 8, FLAG_RESERVED 16.
 # `payee` is the grant's only payee when FLAG_ONE_PAYEE is set (zero otherwise). The times are saturated at
 # MAX_TIME_44; when one does not fit, FLAG_WIDE_TIMES is set and `_grant_times` keeps both exactly.
+# A reserved grant's funds need no slot of their own: while FLAG_RESERVED is set they are exactly
+# totalLimit - spent, both already in `_grant_amounts`.
 _grant_key: HashMap[bytes32, uint256]
 _grant_owner: HashMap[bytes32, uint256]
 _grant_asset: HashMap[bytes32, uint256]
@@ -571,15 +590,20 @@ def _settle(claim: Claim) -> (uint8, address, uint256):
     if spent + paid > total_limit:
         return self._reject(grant_id, payee, claim.voucher.sequence, OVER_LIMIT)
     asset: address = convert(asset_word & MASK_160, address)
-    balance: uint256 = self.escrowBalance[owner][asset]
-    if balance < paid:
-        return self._reject(grant_id, payee, claim.voucher.sequence, INSUFFICIENT_ESCROW)
+    # A reserved grant holds total_limit - spent itself, and the limit check above just showed paid fits in that:
+    # it never touches (nor waits for) the pooled balance, which saves that slot's cold read and its write.
+    if flags & FLAG_RESERVED == 0:
+        balance: uint256 = self.escrowBalance[owner][asset]
+        if balance < paid:
+            return self._reject(grant_id, payee, claim.voucher.sequence, INSUFFICIENT_ESCROW)
+        # That was the last check, so the effects may start here: one branch keeps the pooled path's cost.
+        self.escrowBalance[owner][asset] = balance - paid
 
     if not one_payee:
         self._settled[grant_id][payee] = convert(target, uint128)
-    # spent + paid <= total_limit < 2**128: the packed word cannot overflow.
+    # spent + paid <= total_limit < 2**128: the packed word cannot overflow. For a reserved grant this same write
+    # also shrinks its reservation (total_limit - spent) by exactly what leaves the contract.
     self._grant_amounts[grant_id] = total_limit | ((spent + paid) << 128)
-    self.escrowBalance[owner][asset] = balance - paid
     log VoucherSettled(
         grantId=grant_id, payee=payee, sequence=claim.voucher.sequence,
         settledCumulativeAmount=convert(target, uint128), paid=convert(paid, uint128),
@@ -699,7 +723,8 @@ def cancelWithdraw(token: address):
 def executeWithdraw(token: address) -> uint256:
     """
     @notice Pays out a request whose delay is over: the requested amount, or less if payees settled part of it
-            during the delay (their vouchers come first). Returns what was paid.
+            during the delay or the owner reserved part of it for a grant (vouchers and reservations come first).
+            Returns what was paid.
     """
     pending: PendingWithdrawal = self.pendingWithdrawal[msg.sender][token]
     assert pending.readyAt != 0, "withdraw: none pending"
@@ -711,3 +736,83 @@ def executeWithdraw(token: address) -> uint256:
     if amount > 0:
         self._transfer(token, msg.sender, amount)
     return amount
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reserved grants
+
+
+@internal
+@view
+def _remaining(grant_id: bytes32) -> uint256:
+    # What a reserved grant holds: its limit not yet spent (spent <= totalLimit always holds).
+    amounts: uint256 = self._grant_amounts[grant_id]
+    return (amounts & MASK_128) - (amounts >> 128)
+
+
+@internal
+@view
+def _settleable_until(owner_word: uint256) -> uint256:
+    # The first second at which _settle says EXPIRED (the same expression, kept inline there to save a call). With
+    # FLAG_WIDE_TIMES validUntil is saturated at MAX_TIME_44, so that second lies beyond any block: such a grant never
+    # ends, which is why reserveGrant refuses it.
+    return ((owner_word >> 204) & MAX_TIME_44) + settlementPeriod
+
+
+@external
+@nonreentrant
+def reserveGrant(grant_id: bytes32):
+    """
+    @notice The owner locks the grant's whole remaining limit (totalLimit - spent) for it, out of the pooled escrow,
+            so that every voucher within the limit is funded whatever else the owner's grants or withdrawals do.
+            Settlement of a reserved grant no longer reads or writes the pool (~5k gas less per voucher). The funds
+            come back to the pool only through releaseGrant, once the grant can no longer settle; a reservation
+            takes priority over a pending withdrawal (executeWithdraw pays only what is left in the pool).
+    """
+    owner_word: uint256 = self._grant_owner[grant_id]
+    owner: address = convert(owner_word & MASK_160, address)
+    assert owner != empty(address), "grant: unknown"
+    assert msg.sender == owner, "reserve: not the owner"
+    flags: uint256 = owner_word >> 248
+    assert flags & FLAG_RESERVED == 0, "reserve: already reserved"
+    # Such a grant's end is beyond 2**44 seconds (or never): releaseGrant could never return the funds.
+    assert flags & FLAG_WIDE_TIMES == 0, "reserve: validUntil beyond 2**44 s, the funds could never be released"
+    # A grant that can no longer settle needs no funds: reserving it would only lock them until a release.
+    assert block.timestamp < self._settleable_until(owner_word), "reserve: the grant has ended"
+    asset: address = convert(self._grant_asset[grant_id] & MASK_160, address)
+    amount: uint256 = self._remaining(grant_id)
+    balance: uint256 = self.escrowBalance[owner][asset]
+    assert balance >= amount, "reserve: escrow below the grant's remaining limit"
+    self.escrowBalance[owner][asset] = balance - amount
+    self._grant_owner[grant_id] = owner_word | (FLAG_RESERVED << 248)
+    log GrantReserved(grantId=grant_id, owner=owner, asset=asset, amount=amount)
+
+
+@external
+@nonreentrant
+def releaseGrant(grant_id: bytes32):
+    """
+    @notice Returns what a reserved grant still holds (totalLimit - spent) to its owner's pooled escrow, once the
+            grant can no longer settle (validUntil + settlementPeriod has passed). Anyone may call it: the funds
+            only ever go back to the owner's escrow, and from there out through the usual withdrawal.
+    """
+    owner_word: uint256 = self._grant_owner[grant_id]
+    # An unknown grant has no flags, so it is "not reserved" too.
+    assert (owner_word >> 248) & FLAG_RESERVED != 0, "release: grant not reserved"
+    assert block.timestamp >= self._settleable_until(owner_word), "release: the grant can still settle"
+    owner: address = convert(owner_word & MASK_160, address)
+    asset: address = convert(self._grant_asset[grant_id] & MASK_160, address)
+    amount: uint256 = self._remaining(grant_id)
+    # Time only moves on, so the grant stays EXPIRED: without the flag nothing can settle it from the pool either.
+    self._grant_owner[grant_id] = owner_word & ~(FLAG_RESERVED << 248)
+    self.escrowBalance[owner][asset] += amount
+    log GrantReleased(grantId=grant_id, owner=owner, asset=asset, amount=amount)
+
+
+@external
+@view
+def reservedAmount(grant_id: bytes32) -> uint256:
+    """@notice What the grant holds for itself outside the pooled escrow: totalLimit - spent if reserved, else 0."""
+    if (self._grant_owner[grant_id] >> 248) & FLAG_RESERVED == 0:
+        return 0
+    return self._remaining(grant_id)

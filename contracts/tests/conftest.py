@@ -44,6 +44,16 @@ def session_key():
 
 
 @pytest.fixture
+def hostile(escrow, owner):
+    """A ReentrantToken (contracts/test/ReentrantToken.vy), with 10 of it in the owner's escrow; not armed yet."""
+    token = kit.deployer("test/ReentrantToken").deploy()
+    token.mint(owner, 10_000_000)
+    token.approve(escrow.address, 10_000_000, sender=owner)
+    escrow.deposit(token.address, 10_000_000, sender=owner)
+    return token
+
+
+@pytest.fixture
 def grant(escrow, usdc, owner, session_key):
     """The owner has 100 USDC in escrow and a registered 50 USDC grant for the session key, payee PAYEE."""
     kit.fund(usdc, escrow, owner, 100_000_000)

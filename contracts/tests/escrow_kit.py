@@ -169,3 +169,14 @@ def register(escrow, message: dict, key: str = OWNER_KEY) -> bytes:
 def events(contract, name: str) -> list:
     """The decoded events called `name` of the contract's last call (child calls included)."""
     return [e for e in contract.get_logs() if type(e).__name__ == name]
+
+
+
+def assert_paid_once(escrow, grant_id, sequence, amount, payee=None):
+    """The last call settled one voucher of `amount` (its channel's first) and paid it with one Transfer."""
+    payee = payee or PAYEE
+    [event] = events(escrow, "VoucherSettled")
+    assert (event.grantId, event.payee, event.sequence, event.settledCumulativeAmount, event.paid) == (
+        grant_id, payee, sequence, amount, amount)
+    [transfer] = events(escrow, "Transfer")
+    assert (transfer.sender, transfer.receiver, transfer.value) == (escrow.address, payee, amount)

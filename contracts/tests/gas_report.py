@@ -11,7 +11,9 @@ Usage (from the repository root):
 Scenario: N owners, each with 100 USDC in escrow and one grant for its own session key; one payee; the gateway's
 settlement key (the payee's settler) submits all N vouchers in one validateAndRecord. "first" opens the N channels
 (each channel's settled amount goes from 0 to a value, the payee's token balance too on the first batch); "repeat"
-settles a higher voucher on the same channels.
+settles a higher voucher on the same channels. Every batch is measured twice: with pooled grants (each settlement
+draws on its owner's escrowBalance) and with reserved grants (reserveGrant: the grant holds its own funds, so a
+settlement leaves the pool alone), each with a payee of its own.
 
 Scenario 1 (the issue's goal): 1,000 calls at 0.01 U on one channel settled by one voucher of 10 U, against x402
 `exact` paying each call with one EIP-3009 transferWithAuthorization of the same token on the same chain, each case
@@ -77,20 +79,25 @@ class Chain:
         return gas, deployer.at(to_checksum_address(address))
 
 
-def batch_rows(chain: Chain, escrow, usdc, size: int) -> list:
-    """First and repeat settlement of `size` channels in one batch."""
-    settler = chain.account(f"settler {size}")
-    payee = to_checksum_address(keccak(text=f"payee {size}")[:20])
+def batch_rows(chain: Chain, escrow, usdc, size: int, reserved: bool = False) -> list:
+    """First and repeat settlement of `size` channels in one batch; with `reserved`, every grant is reserved first
+    (its owner's reserveGrant, not measured here) and the batch has a payee of its own."""
+    label = f"{size} reserved" if reserved else f"{size}"
+    settler = chain.account(f"settler {label}")
+    payee = to_checksum_address(keccak(text=f"payee {label}")[:20])
     escrow.setSettler(settler.public_key.to_checksum_address(), True, sender=payee)
     grants = []
     for i in range(size):
-        owner = chain.account(f"owner {size} {i}")
+        owner = chain.account(f"owner {label} {i}")
         owner_address = owner.public_key.to_checksum_address()
-        session_key = kit.key_for(f"session {size} {i}")
+        session_key = kit.key_for(f"session {label} {i}")
         kit.fund(usdc, escrow, owner_address, 100_000_000)
         message = kit.grant_message(owner_address, kit.address_of(session_key), usdc.address, payees=[payee])
-        grants.append((escrow.createSessionKey(kit.as_struct(message, kit.GRANT_FIELDS), sender=owner_address),
-                       session_key))
+        grant_id = escrow.createSessionKey(kit.as_struct(message, kit.GRANT_FIELDS), sender=owner_address)
+        if reserved:
+            escrow.reserveGrant(grant_id, sender=owner_address)
+        grants.append((grant_id, session_key))
+    kind = " (reserved grants)" if reserved else ""
     rows = []
     for phase, cumulative in (("first", 10_000), ("repeat", 25_000)):
         claims = [kit.claim(kit.voucher_message(grant_id, cumulative, cumulative // 5_000, payee=payee), key=key,
@@ -98,8 +105,8 @@ def batch_rows(chain: Chain, escrow, usdc, size: int) -> list:
                   for grant_id, key in grants]
         gas = chain.call(settler, escrow, "validateAndRecord", claims)
         assert usdc.balanceOf(payee) == cumulative * size, "the batch did not settle every voucher"
-        rows.append({"step": f"validateAndRecord, {size} voucher{'s' * (size > 1)}, {phase} settle",
-                     "gas": gas, "perVoucher": gas // size, "size": size, "phase": phase})
+        rows.append({"step": f"validateAndRecord, {size} voucher{'s' * (size > 1)}{kind}, {phase} settle",
+                     "gas": gas, "perVoucher": gas // size, "size": size, "phase": phase, "reserved": reserved})
     if size == 1:
         # The same lone channel through the single-claim entry (no 128-claim argument in memory).
         for phase, cumulative in (("repeat", 40_000),):
@@ -108,7 +115,7 @@ def batch_rows(chain: Chain, escrow, usdc, size: int) -> list:
                               domain_=kit.domain(verifying_contract=escrow.address))
             gas = chain.call(settler, escrow, "validateAndRecordOne", claim)
             assert usdc.balanceOf(payee) == cumulative, "the single-claim entry did not settle"
-            rows.append({"step": f"validateAndRecordOne, {phase} settle", "gas": gas, "perVoucher": gas})
+            rows.append({"step": f"validateAndRecordOne{kind}, {phase} settle", "gas": gas, "perVoucher": gas})
     return rows
 
 
@@ -148,12 +155,34 @@ def measure_steps(chain: Chain, admin: keys.PrivateKey, sizes: list) -> tuple:
     boa.env.timestamp += kit.SETTLEMENT_PERIOD
     rows.append({"step": "executeWithdraw", "gas": chain.call(owner, escrow, "executeWithdraw", usdc.address)})
 
-    for size in sizes:
-        rows.extend(batch_rows(chain, escrow, usdc, size))
+    for reserved in (False, True):
+        for size in sizes:
+            rows.extend(batch_rows(chain, escrow, usdc, size, reserved))
 
-    batched = [(row["size"], row["phase"], row["perVoucher"]) for row in rows if row.get("size", 1) > 1]
+    batched = [(row["size"], row["phase"], row["perVoucher"], row["reserved"]) for row in rows
+               if row.get("size", 1) > 1]
     rows.extend(x402_rows(chain, usdc))
-    return rows, scenario_one(chain, escrow, usdc, batched)
+    scenario = scenario_one(chain, escrow, usdc, batched)
+    # Measured last, because releasing needs the clock past a grant's end (the vouchers and grant ids above depend
+    # on the clock, so moving it earlier would change their calldata); listed after the withdrawal.
+    at = next(i for i, row in enumerate(rows) if row["step"] == "executeWithdraw") + 1
+    rows[at:at] = reservation_rows(chain, escrow, usdc, owner)
+    return rows, scenario
+
+
+def reservation_rows(chain: Chain, escrow, usdc, owner: keys.PrivateKey) -> list:
+    """reserveGrant and releaseGrant of a short grant (its end: validUntil + settlementPeriod), out of the owner's
+    50 USDC left after executeWithdraw."""
+    owner_address = owner.public_key.to_checksum_address()
+    short = kit.grant_message(owner_address, kit.address_of(kit.SESSION_KEY), usdc.address,
+                              totalLimit=10_000_000, validUntil=boa.env.timestamp + 3600, salt=b"\x02" * 32)
+    short_id = escrow.createSessionKey(kit.as_struct(short, kit.GRANT_FIELDS), sender=owner_address)
+    rows = [{"step": "reserveGrant", "gas": chain.call(owner, escrow, "reserveGrant", short_id)}]
+    boa.env.timestamp = short["validUntil"] + kit.SETTLEMENT_PERIOD
+    rows.append({"step": "releaseGrant (after the grant's end, by anyone)",
+                 "gas": chain.call(chain.account("releaser"), escrow, "releaseGrant", short_id)})
+    assert escrow.escrowBalance(owner_address, usdc.address) == 50_000_000, "the release did not restore the pool"
+    return rows
 
 
 def x402_payment(chain: Chain, usdc, payer_key: str, payee: str, nonce: bytes, recorder=None) -> int:
@@ -184,20 +213,24 @@ CALL_PRICE = 10_000  # 0.01 U in base units (6 decimals)
 
 def scenario_one(chain: Chain, escrow, usdc, batched: list) -> dict:
     """Gas per paid call of scenario 1 against x402 `exact` (one EIP-3009 transfer per call), each case started
-    from the same payee state so that both rails do the same work: the payee ends 10 U richer. `batched` lists
-    (size, phase, gas per voucher) of batch_rows: the same channel settled as one of a batch."""
+    from the same payee state so that both rails do the same work: the payee ends 10 U richer. Each lone case is
+    measured for a pooled grant and for a reserved one (reserveGrant before the settlement). `batched` lists
+    (size, phase, gas per voucher, reserved) of batch_rows: the same channel settled as one of a batch."""
     settler = chain.account("scenario 1 settler")
     seasoned = to_checksum_address(keccak(text="scenario 1 payee holding tokens")[:20])
     usdc.mint(seasoned, 1_000_000)  # a payee paid before (by any channel or rail) holds the token already
 
-    def channel(payee: str, label: str):
+    def channel(payee: str, label: str, reserved: bool = False):
         escrow.setSettler(settler.public_key.to_checksum_address(), True, sender=payee)
         owner = chain.account(f"scenario 1 owner {label}")
         owner_address = owner.public_key.to_checksum_address()
         session_key = kit.key_for(f"scenario 1 session {label}")
         kit.fund(usdc, escrow, owner_address, 50_000_000)
         message = kit.grant_message(owner_address, kit.address_of(session_key), usdc.address, payees=[payee])
-        return escrow.createSessionKey(kit.as_struct(message, kit.GRANT_FIELDS), sender=owner_address), session_key
+        grant_id = escrow.createSessionKey(kit.as_struct(message, kit.GRANT_FIELDS), sender=owner_address)
+        if reserved:
+            escrow.reserveGrant(grant_id, sender=owner_address)
+        return grant_id, session_key
 
     def settle(grant_id: bytes, key: str, payee: str, calls: int, recorder=None) -> int:
         cumulative = calls * CALL_PRICE
@@ -209,13 +242,20 @@ def scenario_one(chain: Chain, escrow, usdc, batched: list) -> dict:
         assert usdc.balanceOf(payee) - before == CALLS * CALL_PRICE, "the settlement did not pay 10 U"
         return gas
 
-    fresh = to_checksum_address(keccak(text="scenario 1 payee new to the token")[:20])
-    fresh_grant, fresh_key = channel(fresh, "fresh")
-    settle_fresh = settle(fresh_grant, fresh_key, fresh, CALLS)
-    grant_id, key = channel(seasoned, "seasoned")
-    settle_recorder = gas_breakdown.Recorder(chain.vm.state.computation_class)
-    settle_first = settle(grant_id, key, seasoned, CALLS, settle_recorder)
-    settle_repeat = settle(grant_id, key, seasoned, 2 * CALLS)
+    def lone(reserved: bool) -> tuple:
+        """(first settlement to a payee new to the token, first to a holder, repeat, the holder's Recorder)."""
+        kind = "reserved " if reserved else ""
+        fresh = to_checksum_address(keccak(text=f"scenario 1 {kind}payee new to the token")[:20])
+        fresh_grant, fresh_key = channel(fresh, f"{kind}fresh", reserved)
+        settle_fresh = settle(fresh_grant, fresh_key, fresh, CALLS)
+        grant_id, key = channel(seasoned, f"{kind}seasoned", reserved)
+        recorder = gas_breakdown.Recorder(chain.vm.state.computation_class)
+        settle_first = settle(grant_id, key, seasoned, CALLS, recorder)
+        settle_repeat = settle(grant_id, key, seasoned, 2 * CALLS)
+        return settle_fresh, settle_first, settle_repeat, recorder
+
+    settle_fresh, settle_first, settle_repeat, settle_recorder = lone(reserved=False)
+    reserved_fresh, reserved_first, reserved_repeat, reserved_recorder = lone(reserved=True)
 
     payer_key = kit.key_for("scenario 1 x402 payer")
     usdc.mint(kit.address_of(payer_key), 100_000_000)
@@ -226,28 +266,39 @@ def scenario_one(chain: Chain, escrow, usdc, batched: list) -> dict:
                                  x402_recorder)
 
     # x402 pays a transfer per call: 1,000 calls to a new payee are one first payment and 999 to a holder.
-    cases = [
-        ("first settlement of the channel, payee new to the token", settle_fresh,
-         x402_fresh + (CALLS - 1) * x402_seasoned),
-        ("first settlement of the channel, payee already holds the token", settle_first, CALLS * x402_seasoned),
-        ("repeat settlement of the channel (calls 1,001-2,000)", settle_repeat, CALLS * x402_seasoned),
-    ]
+    to_new, to_holder = x402_fresh + (CALLS - 1) * x402_seasoned, CALLS * x402_seasoned
+    # (id, case, settlement gas, x402 gas for the same 1,000 calls); the ids are what test_gas_report.py looks up.
+    cases = []
+    for grant, fresh, first, repeat in (("pooled", settle_fresh, settle_first, settle_repeat),
+                                        ("reserved", reserved_fresh, reserved_first, reserved_repeat)):
+        cases += [
+            (f"{grant} lone first new payee", f"first settlement of the channel, {grant} grant, payee new to the token",
+             fresh, to_new),
+            (f"{grant} lone first holder",
+             f"first settlement of the channel, {grant} grant, payee already holds the token", first, to_holder),
+            (f"{grant} lone repeat", f"repeat settlement of the channel, {grant} grant (calls 1,001-2,000)", repeat,
+             to_holder),
+        ]
     # In batch_rows the first batch is also its payee's first token receipt.
-    cases += [(f"one channel of a batch of {size}, {phase} settlement" + (", payee new to the token" if phase == "first"
-               else ""), gas, x402_fresh + (CALLS - 1) * x402_seasoned if phase == "first" else CALLS * x402_seasoned)
-              for size, phase, gas in batched]
+    cases += [(f"{'reserved' if reserved else 'pooled'} batch {size} {phase}",
+               f"one channel of a batch of {size}{' reserved grants' if reserved else ''}, {phase} settlement"
+               + (", payee new to the token" if phase == "first" else ""),
+               gas, to_new if phase == "first" else to_holder)
+              for size, phase, gas, reserved in batched]
     names = {bytes.fromhex(escrow.address[2:]): "SessionKeyValidator", bytes.fromhex(usdc.address[2:]): "TestUSDC"}
     return {
         "calls": CALLS,
         "x402": {"firstPaymentToPayee": x402_fresh, "paymentToHolder": x402_seasoned},
         "cases": [{
-            "case": case, "settlementGas": gas, "gasPerPaidCall": gas / CALLS, "x402GasPerCall": x402 / CALLS,
+            "id": case_id, "case": case, "settlementGas": gas,
+            "gasPerPaidCall": gas / CALLS, "x402GasPerCall": x402 / CALLS,
             # x402 gas per call over ours: the goal is >= 1,000 (ours per call <= 1/1000 of x402's).
             "ratio": round(x402 / CALLS / (gas / CALLS)), "goalMet": gas * 1_000 <= x402,
             # The fewest calls per voucher at which the goal holds (x402's cost per call taken as above).
             "callsForGoal": -(-gas * 1_000 * CALLS // x402),
-        } for case, gas, x402 in cases],
+        } for case_id, case, gas, x402 in cases],
         "settlementBreakdown": settle_recorder.parts(settle_recorder.data, settle_recorder.gas, names),
+        "reservedSettlementBreakdown": reserved_recorder.parts(reserved_recorder.data, reserved_recorder.gas, names),
         "x402Breakdown": x402_recorder.parts(x402_recorder.data, x402_recorder.gas, names),
     }
 
@@ -269,6 +320,7 @@ def scenario_markdown(scenario: dict) -> str:
                      f"| {row['x402GasPerCall']:,.0f} | 1/{row['ratio']:,} | {'yes' if row['goalMet'] else 'no'} "
                      f"| {row['callsForGoal']:,} |")
     for title, key in (("one lone settlement, first of its channel, payee holds the token", "settlementBreakdown"),
+                       ("the same for a reserved grant", "reservedSettlementBreakdown"),
                        ("one x402 `exact` payment to a payee that holds the token", "x402Breakdown")):
         parts = scenario[key]
         lines += ["", f"| where the gas of {title} goes | gas |", "|---|---:|"]

@@ -1,6 +1,6 @@
-"""gas_report.py keeps working, its figures show what batching is for, and its scenario-1 comparison adds up. It runs
-in a child process: it applies real transactions, which commit py-evm's journal and so would defeat the per-test
-snapshots of this session."""
+"""gas_report.py keeps working, its figures show what batching and reserved grants are for, and its scenario-1
+comparison adds up. It runs in a child process: it applies real transactions, which commit py-evm's journal and so
+would defeat the per-test snapshots of this session."""
 
 import json
 import pathlib
@@ -29,8 +29,17 @@ def test_gas_report_measures_every_step_and_batching_pays_off():
     exact = rows["x402 exact: TestUSDC.transferWithAuthorization (repeat payment to the payee)"]["gas"]
     assert batch_repeat < exact
 
+    # A reserved grant's settlement leaves the owner's pool alone: no cold read and no write of escrowBalance, ~5k
+    # less, in a batch as alone.
+    reserved_one = rows["validateAndRecordOne (reserved grants), repeat settle"]["gas"]
+    assert reserved_one < rows["validateAndRecordOne, repeat settle"]["gas"] - 4_500
+    assert (rows["validateAndRecord, 10 vouchers (reserved grants), repeat settle"]["perVoucher"]
+            < batch_repeat - 4_500)
+    assert {"reserveGrant", "releaseGrant (after the grant's end, by anyone)"} <= rows.keys()
+
     scenario = output["scenario1"]
-    fresh, first, repeat = scenario["cases"][:3]
+    cases = {case["id"]: case for case in scenario["cases"]}
+    fresh, first, repeat = (cases[f"pooled lone {kind}"] for kind in ("first new payee", "first holder", "repeat"))
     # A one-payee grant keeps its channel in the grant's own slots: opening the channel writes no new slot, so the
     # first settlement costs what a repeat does (calldata aside) once the payee holds the token.
     assert abs(first["settlementGas"] - repeat["settlementGas"]) < 200
@@ -42,7 +51,21 @@ def test_gas_report_measures_every_step_and_batching_pays_off():
         assert case["goalMet"] == (case["gasPerPaidCall"] * 1_000 <= case["x402GasPerCall"])
         assert case["goalMet"] == (case["callsForGoal"] <= scenario["calls"])
     # A channel settled in a batch of ten meets the goal: the batch shares the base cost and the token transfer.
-    assert all(case["goalMet"] for case in scenario["cases"][3:])
+    batches = [case for case_id, case in cases.items() if " batch " in case_id]
+    assert len(batches) == 4 and all(case["goalMet"] for case in batches)
+
+    # Scenario 1 taken literally, one lone channel of 1,000 calls to a payee that holds the token, meets the goal
+    # when the grant is reserved: its gas per paid call is at most 1/1000 of one x402 `exact` payment's gas.
+    reserved_first = cases["reserved lone first holder"]
+    x402_exact = scenario["x402"]["paymentToHolder"]
+    assert reserved_first["settlementGas"] / scenario["calls"] <= x402_exact / 1_000
+    assert reserved_first["goalMet"] and cases["reserved lone repeat"]["goalMet"]
+    # ... and it is the pooled settlement without the pool's cold read (2,100) and write (2,900), and the slot's
+    # keccaks and the balance check around them.
+    assert first["settlementGas"] - 6_000 < reserved_first["settlementGas"] < first["settlementGas"] - 5_000
+    assert cases["reserved lone first new payee"]["settlementGas"] < fresh["settlementGas"]
+
     # The breakdowns account for every unit of gas of the receipts they explain.
     assert sum(gas for _, _, gas in scenario["settlementBreakdown"]) == first["settlementGas"]
+    assert sum(gas for _, _, gas in scenario["reservedSettlementBreakdown"]) == reserved_first["settlementGas"]
     assert sum(gas for _, _, gas in scenario["x402Breakdown"]) == scenario["x402"]["paymentToHolder"]

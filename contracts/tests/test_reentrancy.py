@@ -9,15 +9,6 @@ import pytest
 import escrow_kit as kit
 
 
-@pytest.fixture
-def hostile(escrow, owner):
-    token = kit.deployer("test/ReentrantToken").deploy()
-    token.mint(owner, 10_000_000)
-    token.approve(escrow.address, 10_000_000, sender=owner)
-    escrow.deposit(token.address, 10_000_000, sender=owner)
-    return token
-
-
 @pytest.mark.parametrize("outer_entry,inner_entry", [
     ("batch", "batch"), ("one", "one"), ("one", "batch"), ("batch", "one"),
 ])

@@ -40,11 +40,7 @@ def assert_rejected(escrow, usdc, owner, grant_id, claims, reason, sender=kit.PA
 def test_a_voucher_pays_its_payee_from_the_owners_escrow(escrow, usdc, grant, owner):
     grant_id, _ = grant
     assert settle(escrow, [kit.claim(kit.voucher_message(grant_id, 40_000, 4))]) == [kit.SETTLED]
-    [event] = kit.events(escrow, "VoucherSettled")
-    assert (event.grantId, event.payee, event.sequence, event.settledCumulativeAmount, event.paid) == (
-        grant_id, kit.PAYEE, 4, 40_000, 40_000)
-    [transfer] = kit.events(escrow, "Transfer")
-    assert (transfer.sender, transfer.receiver, transfer.value) == (escrow.address, kit.PAYEE, 40_000)
+    kit.assert_paid_once(escrow, grant_id, 4, 40_000)
     assert usdc.balanceOf(kit.PAYEE) == 40_000
     assert usdc.balanceOf(escrow.address) == FUNDED - 40_000
     assert escrow.escrowBalance(owner, usdc.address) == FUNDED - 40_000
