@@ -99,6 +99,14 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
         try (grant.documentJSON.serialized() + "\n").write(toFile: directory + "/grant.json", atomically: true, encoding: .utf8)
         Self.say("\n== The owner \(owner.address) grants the agent \(agent.address) 50 USDC for 30 days (one signature)")
         Self.say("grant id \(grant.digest)")
+        if let chain {
+            // A reserved grant: its 50 USDC leave the owner's pooled escrow and are kept for this grant alone, so
+            // every voucher the agent signs within the limit is funded, and settling it skips the pool.
+            let gas = try await chain.deployment.registerAndReserve(grant, owner: owner)
+            let reserved = try await chain.deployment.reservedAmount(grant.digest)
+            Self.say("on chain: the owner registered the grant (\(gas.register) gas) and reserved "
+                + "\(Self.usdcText(reserved)) of its escrow for it (reserveGrant, \(gas.reserve) gas)")
+        }
 
         let client = try PBClient(sessionKey: agent, grant: grant, stateFile: directory + "/agent-state.json")
         Self.say("\n== The agent chats \(calls) times at 0.01 USDC per call, paying by itself")
@@ -114,7 +122,7 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
         Self.say("\n== The gateway's ledger: spent \(Self.usdcText(stored?.spent ?? 0)), remaining "
             + "\(Self.usdcText(stored?.remaining ?? 0))")
         if let worker = launcher.application.settlementWorker {
-            try await SettlementDemo(worker: worker, payee: payee, token: asset, chain: chain).settleAndReport()
+            try await SettlementDemo(worker: worker, payee: payee, token: asset, chain: chain, owner: owner).settleAndReport()
         }
         if exitAfterCalls {
             await gateway.stop()

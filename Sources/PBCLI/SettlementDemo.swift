@@ -1,3 +1,4 @@
+import Foundation
 import PBCore
 import PBCrypto
 import PBGateway
@@ -11,6 +12,34 @@ struct SettlementDemo {
     let token: EthereumAddress
     /// The local chain of `--rail evm`: the payee's token balance is read there.
     var chain: DemoChain?
+    /// The chain's deployer (it may mint the test token) and a funded account, to measure x402 `exact` beside it.
+    var owner: PrivateKey?
+
+    /// x402 `exact` on the same chain for the same calls, one `transferWithAuthorization` each, to a payee in the
+    /// same state as the settled one: when that payee held no token, x402's first payment pays for its new balance
+    /// (~17k gas) once, and the settlement pays it once too, but over 1,000 calls x402 spreads it thin.
+    private func compareWithExact(
+        _ chain: DemoChain, settlementGas: UInt64, calls: UInt128, payeeWasNew: Bool, owner: PrivateKey
+    ) async throws {
+        let holder = PrivateKey.random(), recipient = PrivateKey.random().address
+        let price = ChatbotDemoCommand.pricePerCallBaseUnits
+        // More than the two payments take: emptying the holder's balance would earn a refund no real payer gets.
+        try await chain.deployment.mint(price * 100, to: holder.address, by: owner)
+        let validBefore = UInt64(SystemWallClock().now.seconds) + 3_600
+        let first = try await chain.deployment.exactPaymentGas(
+            from: holder, to: recipient, amount: price, relayer: owner, validBefore: validBefore)
+        let repeated = try await chain.deployment.exactPaymentGas(
+            from: holder, to: recipient, amount: price, relayer: owner, validBefore: validBefore)
+        let exactTotal = payeeWasNew ? UInt128(first) + (calls - 1) * UInt128(repeated) : calls * UInt128(repeated)
+        ChatbotDemoCommand.say(
+            "x402 exact on this chain for the same \(calls) calls, to a payee that "
+                + (payeeWasNew ? "is a new account (as this one was)" : "already holds the token")
+                + ": \(first) gas for a first payment, \(repeated) for each later one, \(exactTotal) gas in all; this "
+                + "settlement is 1/\(exactTotal / UInt128(settlementGas)) of it"
+                + (payeeWasNew
+                    ? " (a payee's first token balance costs \(first - repeated) gas on either rail: x402 pays it once in "
+                        + "\(calls) payments, the settlement inside its one transaction; docs/PERFORMANCE.md)" : ""))
+    }
 
     func settleAndReport() async throws {
         let threshold = worker.settings.policy.threshold(for: payee)
@@ -56,6 +85,9 @@ struct SettlementDemo {
             ChatbotDemoCommand.say(
                 "settlement transaction \(reference) in block \(receipt.blockNumber): \(receipt.gasUsed) gas"
                     + (calls > 0 ? ", \(UInt128(receipt.gasUsed) / calls) gas per paid call" : ""))
+            if calls > 0, let chainBefore, let owner {
+                try await compareWithExact(chain, settlementGas: receipt.gasUsed, calls: calls, payeeWasNew: chainBefore == 0, owner: owner)
+            }
         }
         if let chain, let chainBefore {
             let after = try await chain.tokenBalance(of: payee)

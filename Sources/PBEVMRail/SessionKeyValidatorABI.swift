@@ -85,6 +85,18 @@ public enum SessionKeyValidatorABI {
         try ABI.callData("registerSessionGrant", [(grantType, grantValue(signed.message)), (.bytes, .bytes(signed.signatureBytes))])
     }
 
+    /// `reserveGrant(grantId)`, sent by the grant's owner: moves the grant's remaining limit out of the owner's pooled
+    /// escrow and keeps it for the grant alone, so every voucher within the limit is funded and its settlement skips
+    /// the pool (~5.4k gas less per settlement). The funds return to the pool with `releaseGrant` after the grant ends.
+    public static func reserveGrant(_ grantId: Bytes32) throws -> [UInt8] {
+        try ABI.callData("reserveGrant", [(.fixedBytes(count: 32), .fixedBytes(grantId.bytes))])
+    }
+
+    /// `reservedAmount(grantId)`: what a reserved grant still holds for its payees (0 when not reserved).
+    public static func reservedAmount(_ grantId: Bytes32) throws -> [UInt8] {
+        try ABI.callData("reservedAmount", [(.fixedBytes(count: 32), .fixedBytes(grantId.bytes))])
+    }
+
     /// `getGrant(grantId)`'s first word is the owner: zero when the contract does not know the grant.
     public static func getGrant(_ grantId: Bytes32) throws -> [UInt8] {
         try ABI.callData("getGrant", [(.fixedBytes(count: 32), .fixedBytes(grantId.bytes))])

@@ -8,7 +8,7 @@ import PBSettlement
 import PBStoreSQLite
 import PBTestSupport
 
-/// A live pb_devchain with the token and escrow deployed, an owner with 250 USDC in escrow, two payees that let the
+/// A live pb_devchain with the token and escrow deployed, an owner with 300 USDC in escrow, two payees that let the
 /// gateway's settlement key settle for them, and a store file the rail keeps its transactions in.
 final class EVMRailFixture {
     let chain: DevChain
@@ -16,7 +16,7 @@ final class EVMRailFixture {
     let owner = PrivateKey.random(), gateway = PrivateKey.random()
     let payees = [PrivateKey.random(), PrivateKey.random()]
     let storePath: String
-    let escrowDeposit: UInt128 = 250_000_000
+    let escrowDeposit: UInt128 = 300_000_000
     let now = UInt64(Date().timeIntervalSince1970)
 
     init() async throws {
@@ -50,10 +50,12 @@ final class EVMRailFixture {
     var domain: EIP712Domain { PBSessionDomain.make(chainId: deployment.chainId, verifyingContract: deployment.escrow) }
 
     /// A grant the owner signed off-chain (the rail registers it), for a new session key.
-    func grant(limit: UInt128 = 50_000_000) -> (grant: SignedSessionGrant, agent: PrivateKey) {
+    /// `payees` are indexes into the fixture's payees (default: both).
+    func grant(limit: UInt128 = 50_000_000, payees payeeIndexes: [Int] = [0, 1]) -> (grant: SignedSessionGrant, agent: PrivateKey) {
         let agent = PrivateKey.random()
         let grant = SessionGrant(
-            owner: owner.address, sessionKey: agent.address, asset: deployment.token, payees: payees.map(\.address),
+            owner: owner.address, sessionKey: agent.address, asset: deployment.token,
+            payees: payeeIndexes.map { payees[$0].address },
             services: ["chat"], totalLimit: limit, validAfter: now - 600, validUntil: now + 30 * 86_400)
         return (SignedSessionGrant.sign(grant, domain: domain, with: owner), agent)
     }
