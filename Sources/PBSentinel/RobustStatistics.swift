@@ -4,7 +4,8 @@
 /// that move whenever the median moves, which P² cannot track without keeping the values anyway; and a window of a
 /// few dozen values forgets old habits by itself. The window is kept twice: in arrival order (a ring, to know which
 /// value leaves) and sorted (so the median is one read and the MAD one merge of the two halves' deviations), which
-/// makes an update O(capacity) with capacity <= 128, a few hundred nanoseconds, and a query O(capacity) at worst.
+/// makes an update O(capacity) with capacity <= 128, a few hundred nanoseconds; the median and MAD are computed
+/// there, so a query is one read.
 ///
 /// `Double` because these are statistics of logarithms, never money.
 public struct RobustStatistics: Sendable, Hashable, Codable {
@@ -25,6 +26,12 @@ public struct RobustStatistics: Sendable, Hashable, Codable {
         self.capacity = capacity
     }
 
+    /// The median of the window, kept up to date by `add`: Sentinel reads it several times per payment (each rule's
+    /// z-score and the learning gate) and adds once, so a query must not recompute it.
+    public private(set) var median: Double = 0
+    /// The median of |x - median|, kept up to date by `add` like `median`.
+    public private(set) var medianAbsoluteDeviation: Double = 0
+
     public var count: Int { sorted.count }
 
     public mutating func add(_ value: Double) {
@@ -38,37 +45,38 @@ public struct RobustStatistics: Sendable, Hashable, Codable {
             sorted.remove(at: Self.lowerBound(of: leaving, in: sorted))
         }
         sorted.insert(value, at: Self.lowerBound(of: value, in: sorted))
+        median = Self.median(of: sorted)
+        medianAbsoluteDeviation = Self.medianAbsoluteDeviation(of: sorted, around: median)
     }
 
-    public var median: Double {
+    private static func median(of sorted: [Double]) -> Double {
         guard !sorted.isEmpty else { return 0 }
         let middle = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
-    /// The median of |x - median|: the deviations below the median, read from the middle outwards, and those above
-    /// it are each ascending, so merging the two until the middle rank finds it without sorting.
-    public var medianAbsoluteDeviation: Double {
+    /// The deviations below the median, read from the middle outwards, and those above it are each ascending, so
+    /// merging the two up to the middle rank finds it without sorting (and without storing the deviations).
+    private static func medianAbsoluteDeviation(of sorted: [Double], around center: Double) -> Double {
         let count = sorted.count
         guard count > 1 else { return 0 }
-        let center = median
-        var below = Self.lowerBound(of: center, in: sorted) - 1  // walks down
+        var below = lowerBound(of: center, in: sorted) - 1  // walks down
         var above = below + 1  // walks up
-        var deviations: [Double] = []
-        deviations.reserveCapacity(count / 2 + 1)
-        while deviations.count <= count / 2 {
+        var previous = 0.0, current = 0.0
+        for _ in 0...(count / 2) {
             let down = below >= 0 ? center - sorted[below] : .infinity
             let up = above < count ? sorted[above] - center : .infinity
+            previous = current
             if down <= up {
-                deviations.append(down)
+                current = down
                 below -= 1
             } else {
-                deviations.append(up)
+                current = up
                 above += 1
             }
         }
-        let middle = count / 2
-        return count % 2 == 1 ? deviations[middle] : (deviations[middle - 1] + deviations[middle]) / 2
+        // The loop stopped at rank count / 2; for an even count the median is the mean of that rank and the one before.
+        return count % 2 == 1 ? current : (previous + current) / 2
     }
 
     /// Robust z-score: (value - median) / (1.4826 MAD), the scale never below `scaleFloor` (a key that always pays
@@ -81,6 +89,27 @@ public struct RobustStatistics: Sendable, Hashable, Codable {
     func zScore(ofMean earlier: (sum: Double, count: Int), plus value: Double, scaleFloor: Double) -> Double {
         let count = Double(earlier.count + 1)
         return zScore((earlier.sum + value) / count, scaleFloor: scaleFloor) * count.squareRoot()
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case capacity, ring, oldestIndex, sorted, totalCount
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        capacity = try container.decode(Int.self, forKey: .capacity)
+        ring = try container.decode([Double].self, forKey: .ring)
+        oldestIndex = try container.decode(Int.self, forKey: .oldestIndex)
+        sorted = try container.decode([Double].self, forKey: .sorted)
+        totalCount = try container.decode(Int.self, forKey: .totalCount)
+        guard (3...128).contains(capacity), ring.count <= capacity, sorted.count == ring.count,
+            ring.isEmpty || (0..<ring.count).contains(oldestIndex)
+        else {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "inconsistent robust window"))
+        }
+        median = Self.median(of: sorted)
+        medianAbsoluteDeviation = Self.medianAbsoluteDeviation(of: sorted, around: median)
     }
 
     private static func lowerBound(of value: Double, in values: [Double]) -> Int {

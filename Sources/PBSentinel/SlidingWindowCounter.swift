@@ -43,7 +43,9 @@ struct SlidingWindowCounter: Sendable, Hashable, Codable {
         }
         let index = slot(of: target)
         counts[index] = counts[index].addingReportingOverflow(calls).overflow ? .max : counts[index] + calls
-        let (sum, overflow) = spends[index].addingReportingOverflow(UInt64(clamping: spend))
+        // Spelled out: the generic `UInt64(clamping:)` from a UInt128 went through the runtime's generic shifts.
+        let clamped = spend > UInt128(UInt64.max) ? UInt64.max : UInt64(truncatingIfNeeded: spend)
+        let (sum, overflow) = spends[index].addingReportingOverflow(clamped)
         spends[index] = overflow ? .max : sum
     }
 

@@ -73,6 +73,24 @@ import Testing
         #expect(robust.zScore(10, scaleFloor: 0.01) > 5)
     }
 
+    @Test func aStoredWindowComesBackWithTheSameMedianAndMAD() throws {
+        var statistics = RobustStatistics(capacity: 9)
+        for value in Self.values { statistics.add(value) }
+        let decoded = try JSONDecoder().decode(RobustStatistics.self, from: try JSONEncoder().encode(statistics))
+        #expect(decoded == statistics)
+        #expect(decoded.median == statistics.median)
+        #expect(decoded.medianAbsoluteDeviation == statistics.medianAbsoluteDeviation)
+        // The cached figures are not stored: the stored form is the window alone, as before they were cached.
+        let object = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(statistics)) as? [String: Any]
+        #expect(Set(object?.keys ?? [:].keys) == ["capacity", "ring", "oldestIndex", "sorted", "totalCount"])
+        // A window whose two copies disagree is refused instead of giving wrong statistics.
+        var tampered = object ?? [:]
+        tampered["sorted"] = [1.0]
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(RobustStatistics.self, from: try JSONSerialization.data(withJSONObject: tampered))
+        }
+    }
+
     @Test func scaleFloorBoundsAPerfectlyRegularHistory() {
         var robust = RobustStatistics(capacity: 8)
         for _ in 0..<8 { robust.add(3) }
