@@ -51,6 +51,20 @@ import Testing
         #expect(match("PUT", "/api/files/x/raw")! == ("api", 7))
     }
 
+    @Test func aMatchNamesItsRoutesPositionAndWildcardSegments() throws {
+        let item = try #require(Self.matcher.match(method: "GET", target: "/api/items/42?x=1"))
+        #expect(item.routeIndex == 1)
+        #expect(item.service.routes[item.routeIndex] == item.route)
+        #expect(item.wildcardValues == ["42"])
+        let raw = try #require(Self.matcher.match(method: "PUT", target: "/api/files/a%2Fb/raw"))
+        #expect(raw.routeIndex == 5)
+        #expect(raw.wildcardValues == ["a%2Fb"])
+        // `**` is not a wildcard value: the rest of the path stays in routePath.
+        let docs = try #require(Self.matcher.match(method: "GET", target: "/api/docs/a/b"))
+        #expect(docs.routeIndex == 6)
+        #expect(docs.wildcardValues.isEmpty)
+    }
+
     @Test func methodsCompareCaseInsensitively() {
         #expect(match("get", "/api/items/42")! == ("api", 20))
     }

@@ -6,6 +6,11 @@ public struct RouteMatch: Sendable, Hashable {
     public let route: RouteRecord
     /// The request path after the service's prefix, without the query; `/` when the prefix is the whole path.
     public let routePath: String
+    /// The route's position in `service.routes`, so callers can index what they precomputed per route instead of
+    /// hashing the route.
+    public let routeIndex: Int
+    /// The request's segments matched by the route's `*` segments, in order.
+    public let wildcardValues: [String]
 
     public var isFree: Bool { route.isFree }
     /// The simple per-call price; nil for a free route or one priced by a plan.
@@ -25,6 +30,7 @@ public struct RouteMatch: Sendable, Hashable {
 public struct RouteMatcher: Sendable {
     private struct CompiledRoute: Sendable {
         let record: RouteRecord
+        let index: Int
         let segments: [Substring]
         let endsWithRest: Bool
         let literalCount: Int
@@ -44,12 +50,12 @@ public struct RouteMatcher: Sendable {
             CompiledService(
                 record: service,
                 prefixSegments: Self.segments(of: service.pathPrefix),
-                routes: service.routes.map { route in
+                routes: service.routes.enumerated().map { index, route in
                     var segments = Self.segments(of: route.path)
                     let endsWithRest = segments.last == "**"
                     if endsWithRest { segments.removeLast() }
                     return CompiledRoute(
-                        record: route, segments: segments, endsWithRest: endsWithRest,
+                        record: route, index: index, segments: segments, endsWithRest: endsWithRest,
                         literalCount: segments.count(where: { $0 != "*" }))
                 }
             )
@@ -66,7 +72,15 @@ public struct RouteMatcher: Sendable {
             let rest = pathSegments.dropFirst(service.prefixSegments.count)
             guard let route = bestRoute(in: service.routes, method: method, segments: Array(rest)) else { return nil }
             let routePath = "/" + rest.joined(separator: "/")
-            return RouteMatch(service: service.record, route: route.record, routePath: routePath)
+            var wildcardValues: [String] = []
+            if route.literalCount < route.segments.count {
+                for (pattern, segment) in zip(route.segments, rest) where pattern == "*" {
+                    wildcardValues.append(String(segment))
+                }
+            }
+            return RouteMatch(
+                service: service.record, route: route.record, routePath: routePath, routeIndex: route.index,
+                wildcardValues: wildcardValues)
         }
         return nil
     }

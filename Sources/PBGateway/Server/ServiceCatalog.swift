@@ -10,8 +10,9 @@ import Synchronization
 public final class ServiceCatalog: RoutePricing, Sendable {
     private struct State: Sendable {
         var matcher = RouteMatcher(services: [])
-        /// Built plans by service id and route.
-        var plans: [String: [RouteRecord: RoutePricePlan]] = [:]
+        /// Built plans by service id, then by the route's position in the service (nil: free, or a plan that does not
+        /// build).
+        var plans: [String: [RoutePricePlan?]] = [:]
         /// Pushed rates by service id.
         var oracles: [String: RateOracle] = [:]
         /// Moves on every reload, so that offers cached under the old services, plans or rates are not reused.
@@ -31,12 +32,13 @@ public final class ServiceCatalog: RoutePricing, Sendable {
     public func reload() async throws {
         let services = try await store.services()
         let rates = try await store.rates(serviceId: nil)
-        var plans: [String: [RouteRecord: RoutePricePlan]] = [:]
+        var plans: [String: [RoutePricePlan?]] = [:]
         for service in services {
-            for route in service.routes {
+            plans[service.id] = Array(repeating: nil, count: service.routes.count)
+            for (index, route) in service.routes.enumerated() {
                 guard let config = Self.plan(of: route, decimals: service.assetDecimals) else { continue }
                 do {
-                    plans[service.id, default: [:]][route] = try RoutePricePlan(
+                    plans[service.id]?[index] = try RoutePricePlan(
                         route: service.routeName(route), config: config, decimals: service.assetDecimals)
                 } catch {
                     // Plans are validated when configured; a stored one that no longer builds leaves its route
@@ -70,16 +72,15 @@ public final class ServiceCatalog: RoutePricing, Sendable {
         let service = match.service
         let rule = "route:\(match.route.method) \(service.pathPrefix == "/" ? "" : service.pathPrefix)\(match.routePath)"
         guard !match.route.isFree else { return PricedRoute(service: service, priceBaseUnits: nil, rule: rule) }
-        guard let plan = plans[service.id]?[match.route] else {
+        guard let servicePlans = plans[service.id], match.routeIndex < servicePlans.count,
+            let plan = servicePlans[match.routeIndex]
+        else {
             throw GatewayError(.internalServerError, code: "route_unpriceable", message: "the route's price plan is invalid")
         }
-        let routePattern = RouteMatcher.segments(of: match.route.path)
-        let requested = RouteMatcher.segments(of: match.routePath)
-        let wildcards = zip(routePattern, requested).filter { $0.0 == "*" }.map { String($0.1) }
         return PricedRoute(
             service: service, priceBaseUnits: match.priceBaseUnits, rule: rule, plan: plan,
             overrides: oracles[service.id]?.overrides(forService: service.id, route: plan.route) ?? [],
-            wildcardValues: wildcards, generation: generation)
+            wildcardValues: match.wildcardValues, generation: generation)
     }
 
     /// A route's plan config: its `pricing`, or a per-call plan at its simple price.
