@@ -1,15 +1,16 @@
 // pb-gateway-benchmark: paid vs unpaid calls through the gateway, measured with wrk in one run.
 //
-//     swift build -c release --product pb-gateway-benchmark && .build/release/pb-gateway-benchmark [--seconds 8]
-//         [--sentinel on|off]
+//     swift build -c release --product pb-gateway-benchmark && .build/release/pb-gateway-benchmark [--seconds 5]
+//         [--pairs 5] [--headers 300000] [--connections 64] [--sentinel on|off] [--paid-only | --unpaid-only]
 //
 // `--sentinel on` (the default, as in production) judges every paid call with Sentinel's default rules and
 // detectors; their call-count thresholds are lifted so that the benchmark's one agent, calling thousands of times a
 // second, is measured paying rather than frozen (the rules cost the same either way). `off` charges without it.
 // It starts a small upstream and the gateway (SQLite in a temporary folder) in this process, opens one credit
 // window for an agent, writes one PAYMENT-SIGNATURE header per future call (call index 1, 2, 3, … with its MAC),
-// then runs wrk twice against the same gateway: GET /free/echo (proxied, no payment) and GET /paid/echo (proxied,
-// every request verified and charged in SQLite). Both hit the same upstream handler.
+// then runs wrk against the same gateway: once GET /free/echo without headers, then `--pairs` pairs of GET /free/echo
+// with the same PAYMENT-SIGNATURE headers (proxied, the free route ignores them) and GET /paid/echo (proxied, every
+// request verified and charged in SQLite). Both hit the same upstream handler.
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
@@ -31,7 +32,7 @@ func argument(_ name: String, default value: Int) -> Int {
     return parsed
 }
 
-let seconds = argument("--seconds", default: 8)
+let seconds = argument("--seconds", default: 5)
 let connections = argument("--connections", default: 64)
 let headerCount = argument("--headers", default: 300_000)
 let sentinelSwitch = CommandLine.arguments.firstIndex(of: "--sentinel").flatMap {
@@ -138,12 +139,14 @@ try lines.write(toFile: headersPath, atomically: true, encoding: .utf8)
 /// A wrk script sending the prepared headers, one per request, to `path`. The unpaid run sends the very same
 /// headers to the free route (which ignores them), so both runs cost wrk and the HTTP parser the same and the
 /// difference is the gateway's payment work alone.
-func wrkScript(name: String, path: String) throws -> String {
+/// `firstHeader` (1-based) lets each paid run of a pair start after the calls earlier runs already paid: a call
+/// index is charged once, and a replayed one is refused.
+func wrkScript(name: String, path: String, firstHeader: Int = 1) throws -> String {
     let script = directory.appendingPathComponent(name).path
     try """
         local headers = {}
         for line in io.lines("\(headersPath)") do headers[#headers + 1] = line end
-        local index = 0
+        local index = \(firstHeader - 1)
         request = function()
             index = index + 1
             if index > #headers then index = #headers end
@@ -152,7 +155,6 @@ func wrkScript(name: String, path: String) throws -> String {
         """.write(toFile: script, atomically: true, encoding: .utf8)
     return script
 }
-let paidScript = try wrkScript(name: "paid.lua", path: "/paid/echo")
 let unpaidScript = try wrkScript(name: "unpaid.lua", path: "/free/echo")
 
 struct WrkResult {
@@ -200,25 +202,65 @@ print("pb-gateway-benchmark: wrk -t1 -c\(connections) -d\(seconds)s, gateway and
 let paidOnly = CommandLine.arguments.contains("--paid-only")
 // --unpaid-only: only the same-headers unpaid run (its profile is the baseline of the paid one).
 let unpaidOnly = CommandLine.arguments.contains("--unpaid-only")
-let bare = profileOnly || paidOnly || unpaidOnly ? WrkResult() : try wrk([base + "/free/echo"])
-let unpaid = profileOnly || paidOnly ? WrkResult() : try wrk(["-s", unpaidScript, base + "/free/echo"])
-let spentBefore = try await store.grant(grant.digest)?.spent ?? 0
-let paid = profileOnly || unpaidOnly ? WrkResult() : try wrk(["-s", paidScript, base + "/paid/echo"])
-let spentAfter = try await store.grant(grant.digest)?.spent ?? 0
-let charged = Int((spentAfter - spentBefore) / price)
 func row(_ name: String, _ result: WrkResult) -> String {
     "\(name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", result.requestsPerSecond)) req/s"
         + "  p50 \(result.p50)  p99 \(result.p99)  requests \(result.total)  non-2xx \(result.non2xx)"
         + "  server CPU \(String(format: "%.0f", result.serverCPUMicrosecondsPerRequest)) µs/request"
 }
-print(row("unpaid, no header", bare))
-print(row("unpaid (same headers)", unpaid))
-print(row("paid (window call + charge)", paid))
-print("paid / unpaid: \(String(format: "%.1f", paid.requestsPerSecond / max(unpaid.requestsPerSecond, 1) * 100))% (goal >= 70%)")
-print("server CPU per request, unpaid / paid: "
-    + "\(String(format: "%.1f", unpaid.serverCPUMicrosecondsPerRequest / max(paid.serverCPUMicrosecondsPerRequest, 1) * 100))%")
-print("charged calls in the store during the paid run: \(charged) (wrk counted \(paid.total - paid.non2xx) 2xx)")
-if paid.total >= headerCount { print("warning: the run used every prepared header; raise --headers") }
+func percent(_ value: Double) -> String { String(format: "%.1f", value * 100) + "%" }
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+// --pairs N: N pairs of runs, unpaid (same headers) and paid back to back, their order swapped every other pair; the
+// ratio reported is the median of the pairs' ratios, so a neighbour's burst slows both halves of a pair or spoils
+// one pair, not the result (the same method as pb-benchmarks' verification ratio).
+let pairCount = max(1, argument("--pairs", default: 5))
+let bare = profileOnly || paidOnly || unpaidOnly ? WrkResult() : try wrk([base + "/free/echo"])
+if !(profileOnly || paidOnly || unpaidOnly) { print(row("unpaid, no header", bare)) }
+var nextHeader = 1
+var ratios: [Double] = [], cpuRatios: [Double] = []
+var unpaidRates: [Double] = [], paidRates: [Double] = []
+for pair in 0..<(profileOnly ? 0 : pairCount) {
+    func paidRun() async throws -> WrkResult {
+        let script = try wrkScript(name: "paid-\(pair).lua", path: "/paid/echo", firstHeader: nextHeader)
+        let spentBefore = try await store.grant(grant.digest)?.spent ?? 0
+        let result = try wrk(["-s", script, base + "/paid/echo"])
+        let spentAfter = try await store.grant(grant.digest)?.spent ?? 0
+        let charged = Int((spentAfter - spentBefore) / price)
+        // Past every call sent, answered or still in flight when wrk stopped.
+        nextHeader += max(result.total, charged) + connections
+        if result.non2xx > 0 || charged < result.total - result.non2xx {
+            print("warning: pair \(pair + 1): \(result.non2xx) non-2xx, \(charged) charged for \(result.total) requests")
+        }
+        if nextHeader + result.total >= headerCount { print("warning: the next paid run may run out of headers; raise --headers") }
+        return result
+    }
+    var unpaid = WrkResult(), paid = WrkResult()
+    if pair % 2 == 0 {
+        if !paidOnly { unpaid = try wrk(["-s", unpaidScript, base + "/free/echo"]) }
+        if !unpaidOnly { paid = try await paidRun() }
+    } else {
+        if !unpaidOnly { paid = try await paidRun() }
+        if !paidOnly { unpaid = try wrk(["-s", unpaidScript, base + "/free/echo"]) }
+    }
+    if !paidOnly { print(row("pair \(pair + 1): unpaid (same headers)", unpaid)) }
+    if !unpaidOnly { print(row("pair \(pair + 1): paid (window call + charge)", paid)) }
+    if !paidOnly, !unpaidOnly {
+        ratios.append(paid.requestsPerSecond / max(unpaid.requestsPerSecond, 1))
+        cpuRatios.append(unpaid.serverCPUMicrosecondsPerRequest / max(paid.serverCPUMicrosecondsPerRequest, 1))
+        print("pair \(pair + 1): paid / unpaid \(percent(ratios.last ?? 0))")
+    }
+    unpaidRates.append(unpaid.requestsPerSecond)
+    paidRates.append(paid.requestsPerSecond)
+}
+if !ratios.isEmpty {
+    print("median over \(ratios.count) pairs: unpaid (same headers) \(String(format: "%.0f", median(unpaidRates))) req/s, "
+        + "paid \(String(format: "%.0f", median(paidRates))) req/s")
+    print("paid / unpaid: median \(percent(median(ratios))) (pairs \(percent(ratios.min() ?? 0))-\(percent(ratios.max() ?? 0))) (goal >= 70%)")
+    print("server CPU per request, unpaid / paid: median \(percent(median(cpuRatios)))")
+}
 
 // Where a paid call's time goes, without sockets: the processor alone (decode, verify, charge in SQLite,
 // receipt signature), then the store's charge alone, sequentially over prepared calls.
