@@ -99,13 +99,18 @@ public struct CreditWindow: Sendable, Hashable {
             usedCalls = usedCalls.map { _ in 0 }
             return
         }
+        // In place, from the oldest word down, so each word is read before it is overwritten (every call of a window
+        // shifts the map by one; a fresh array per call was an allocation on the hot path).
         let wordShift = Int(distance / 64), bitShift = distance % 64
-        var shifted = [UInt64](repeating: 0, count: usedCalls.count)
-        for target in wordShift..<usedCalls.count {
+        for target in stride(from: usedCalls.count - 1, through: 0, by: -1) {
+            guard target >= wordShift else {
+                usedCalls[target] = 0
+                continue
+            }
             let source = target - wordShift
-            shifted[target] = usedCalls[source] << bitShift
-            if bitShift > 0, source > 0 { shifted[target] |= usedCalls[source - 1] >> (64 - bitShift) }
+            var word = usedCalls[source] << bitShift
+            if bitShift > 0, source > 0 { word |= usedCalls[source - 1] >> (64 - bitShift) }
+            usedCalls[target] = word
         }
-        usedCalls = shifted
     }
 }

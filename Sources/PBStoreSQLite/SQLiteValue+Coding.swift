@@ -59,16 +59,26 @@ extension SQLiteRow {
 
 /// The 1,024-bit used-calls map as 128 bytes: sixteen little-endian words, word 0 first.
 enum UsedCallsBitmap {
+    /// Little-endian words, written into one array (a charge inside a window encodes and decodes this map once each;
+    /// the nested `map`s it replaces allocated an array per word).
     static func encode(_ words: [UInt64]) -> [UInt8] {
-        words.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
+        var bytes = [UInt8](repeating: 0, count: words.count * 8)
+        for (index, word) in words.enumerated() {
+            for byte in 0..<8 { bytes[index * 8 + byte] = UInt8(truncatingIfNeeded: word &>> (8 * byte)) }
+        }
+        return bytes
     }
 
     static func decode(_ bytes: [UInt8]) throws(StoreError) -> [UInt64] {
         let wordCount = Int(CreditWindow.replayWindowCalls / 64)
         guard bytes.count == wordCount * 8 else { throw StoreError("stored used-calls map has \(bytes.count) bytes") }
-        return (0..<wordCount).map { word in
-            (0..<8).reduce(UInt64(0)) { sum, byte in sum | UInt64(bytes[word * 8 + byte]) << (8 * byte) }
+        var words = [UInt64](repeating: 0, count: wordCount)
+        for index in 0..<wordCount {
+            var word: UInt64 = 0
+            for byte in 0..<8 { word |= UInt64(bytes[index * 8 + byte]) &<< (8 * byte) }
+            words[index] = word
         }
+        return words
     }
 }
 

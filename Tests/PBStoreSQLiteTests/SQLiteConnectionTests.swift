@@ -81,5 +81,27 @@ import Testing
         #expect(UsedCallsBitmap.encode(words).count == 128)
         #expect(try UsedCallsBitmap.decode(UsedCallsBitmap.encode(words)) == words)
         #expect(throws: StoreError.self) { try UsedCallsBitmap.decode([0]) }
+        // Byte order is part of the stored format: word 0's lowest byte comes first.
+        #expect(Array(UsedCallsBitmap.encode(words).prefix(8)) == [0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01])
+    }
+
+    /// The window's replay map against a plain set of used indexes: out-of-order calls, jumps of less than a word,
+    /// of whole words and beyond the window, and calls that fall out of the window.
+    @Test func aWindowsReplayMapAgreesWithTheSetOfUsedCalls() {
+        var window = CreditWindow(windowId: .zero, sequence: 1, ceiling: 1, validUntil: 1, sessionPublicKey: [])
+        var used: Set<UInt64> = []
+        var generator = SystemRandomNumberGenerator()
+        var highest: UInt64 = 0
+        for step in 0..<5_000 {
+            let jump: UInt64 = [1, 1, 1, 2, 3, 63, 64, 65, 130, 1_023, 1_024, 2_000][step % 12]
+            let candidate = step % 5 == 0 ? UInt64.random(in: 1...max(highest, 1) + 1, using: &generator) : highest + jump
+            let fresh = candidate > 0 && !used.contains(candidate) && (candidate > highest || highest - candidate < 1_024)
+            #expect(window.isFresh(candidate) == fresh, "step \(step): call \(candidate), highest \(highest)")
+            guard fresh else { continue }
+            window.markUsed(candidate)
+            used.insert(candidate)
+            highest = max(highest, candidate)
+            #expect(window.highestCallIndex == highest)
+        }
     }
 }
