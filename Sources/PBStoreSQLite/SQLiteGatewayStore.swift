@@ -118,29 +118,50 @@ public final class SQLiteGatewayStore: GatewayStore, Sendable {
                     "SELECT \(Self.grantColumns) FROM grants ORDER BY registered_at_ms DESC, grant_id DESC LIMIT ?",
                     [.integer(Int64(limit + 1))])
             }
-            return try ListCursor.page(rows, limit: limit, record: Self.grantRecord) {
+            return try ListCursor.page(rows, limit: limit, record: { (row) throws(StoreError) in try Self.grantRecord(row) }) {
                 ListCursor(milliseconds: $0.registeredAt.milliseconds, id: $0.grantId)
             }
         }
     }
 
+    /// `grantColumns` without the document. A grant's document never changes (its id is the document's digest), so
+    /// every charge takes it from the id-keyed cache instead of reading ~1 KB of text and hashing it to find the
+    /// parsed copy.
+    static let grantStateColumns = "status, status_reason, spent, registered_at_ms, updated_at_ms, grant_id"
+
     static func grant(_ grantId: Bytes32, in database: SQLiteConnection) throws(StoreError) -> GrantRecord? {
-        try database.query("SELECT \(grantColumns) FROM grants WHERE grant_id = ?", [.bytes32(grantId)])
-            .first.map { (row) throws(StoreError) in try grantRecord(row) }
+        if let signed = StoredDocumentCache.shared.grant(grantId) {
+            return try database.query("SELECT \(grantStateColumns) FROM grants WHERE grant_id = ?", [.bytes32(grantId)])
+                .first.map { (row) throws(StoreError) in try grantRecord(row, document: signed) }
+        }
+        guard
+            let record = try database.query("SELECT \(grantColumns) FROM grants WHERE grant_id = ?", [.bytes32(grantId)])
+                .first.map({ (row) throws(StoreError) in try grantRecord(row) })
+        else { return nil }
+        StoredDocumentCache.shared.insert(record.signed)
+        return record
     }
 
-    private static func grantRecord(_ row: SQLiteRow) throws(StoreError) -> GrantRecord {
-        guard case .grant(let signed) = try row.document(0) else { throw StoreError("stored grant is not a grant") }
+    /// A row of `grantColumns`, or of `grantStateColumns` with the grant's `document` from the cache.
+    private static func grantRecord(_ row: SQLiteRow, document: SignedSessionGrant? = nil) throws(StoreError) -> GrantRecord {
+        let signed: SignedSessionGrant
+        if let document {
+            signed = document
+        } else {
+            guard case .grant(let stored) = try row.document(0) else { throw StoreError("stored grant is not a grant") }
+            signed = stored
+        }
+        let column = document == nil ? 1 : 0  // the first column after the document
         // The id is the document's digest: a mismatch means the row was edited or damaged.
-        guard signed.digest == (try row.bytes32(6)) else { throw StoreError("stored grant does not match its id") }
-        guard let status = GrantStatus(rawValue: try row.text(1)) else {
+        guard signed.digest == (try row.bytes32(column + 5)) else { throw StoreError("stored grant does not match its id") }
+        guard let status = GrantStatus(rawValue: try row.text(column)) else {
             throw StoreError("stored grant status unknown")
         }
-        let spent = try row.amount(3)
+        let spent = try row.amount(column + 2)
         guard spent <= signed.message.totalLimit else { throw StoreError("stored grant has spent above its limit") }
         return GrantRecord(
-            signed: signed, status: status, statusReason: try row.optionalText(2), spent: spent,
-            registeredAt: try row.time(4), updatedAt: try row.time(5))
+            signed: signed, status: status, statusReason: try row.optionalText(column + 1), spent: spent,
+            registeredAt: try row.time(column + 3), updatedAt: try row.time(column + 4))
     }
 
     // MARK: Services

@@ -1,3 +1,4 @@
+import PBCore
 import PBProtocol
 import Synchronization
 
@@ -9,8 +10,20 @@ final class StoredDocumentCache: Sendable {
 
     private let capacity: Int
     private let documents = Mutex<[String: SessionDocument]>([:])
+    /// Grants by id: a grant id is its document's digest, so the id alone names exactly one document.
+    private let grants = Mutex<[Bytes32: SignedSessionGrant]>([:])
 
     init(capacity: Int) { self.capacity = capacity }
+
+    func grant(_ grantId: Bytes32) -> SignedSessionGrant? { grants.withLock { $0[grantId] } }
+
+    /// Only a grant whose digest was checked against its stored id belongs here.
+    func insert(_ grant: SignedSessionGrant) {
+        grants.withLock { grants in
+            if grants.count >= capacity { grants.removeAll(keepingCapacity: true) }
+            grants[grant.digest] = grant
+        }
+    }
 
     func document(for text: String) -> SessionDocument? { documents.withLock { $0[text] } }
 
