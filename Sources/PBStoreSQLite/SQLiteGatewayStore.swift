@@ -11,6 +11,10 @@ import Synchronization
 /// reading its context to committing its mutation, which is what makes two concurrent charges unable to both spend
 /// the last of a budget. Charges are group-committed by `SQLiteChargeBatcher`; other calls block briefly.
 public final class SQLiteGatewayStore: GatewayStore, Sendable {
+    /// Frames (pages) the WAL may hold before the store's connection checkpoints by itself: 16 MiB of 4 KiB pages,
+    /// several background rounds' worth at the charge rates measured (docs/PERFORMANCE.md).
+    public static let defaultWALFrameLimit: Int32 = 4_096
+
     /// The file name used under a data directory.
     public static let fileName = "pb-gateway.sqlite"
 
@@ -24,15 +28,18 @@ public final class SQLiteGatewayStore: GatewayStore, Sendable {
     let clock: any WallClock
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations. `clock` stamps them.
-    public init(path: String, clock: any WallClock = SystemWallClock()) throws {
+    /// `walFrameLimit` bounds the WAL of a file database (frames of one page each, at least 16).
+    public init(path: String, clock: any WallClock = SystemWallClock(), walFrameLimit: Int32 = defaultWALFrameLimit) throws {
+        guard walFrameLimit >= 16 else { throw StoreError("walFrameLimit \(walFrameLimit) is below 16 frames") }
         self.clock = clock
         let opened = try SQLiteConnection(path: path)
         try SQLiteSchema.migrate(opened, at: clock.now)
         if path == ":memory:" {
             checkpointer = nil
         } else {
-            // Checkpoints move to the background checkpointer, off the connection every write waits for.
-            try opened.execute("PRAGMA wal_autocheckpoint=0;")
+            // Checkpoints move to the background checkpointer, off the connection every write waits for; this
+            // connection only catches up with it when the WAL grows long (see `boundWAL`).
+            try opened.boundWAL(frames: walFrameLimit)
             checkpointer = try SQLiteCheckpointer(path: path)
         }
         database = SQLiteDatabase(opened)
