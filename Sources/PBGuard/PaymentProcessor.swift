@@ -277,10 +277,15 @@ public final class PaymentProcessor: Sendable {
     /// Checks 12 to 19, Sentinel and the charge, in one store transaction.
     func charge(_ attempt: PaymentAttempt, clientIP: String? = nil) async throws -> PaymentOutcome {
         let grant = try await grantContent(attempt.channel.grantId)
+        var windowCall: WindowCallReference?
+        if case .windowCall(let call) = attempt.kind {
+            windowCall = WindowCallReference(windowId: call.windowId, callIndex: call.callIndex)
+        }
         let request = ChargeRequest(
             channel: attempt.channel, receiptId: attempt.receiptId,
             rateWindowStart: (grant?.message.maxCallsPerMinute ?? 1) > 0 ? attempt.now.adding(seconds: -60) : nil,
-            periodStart: grant.map { ChargeDecider.periodStart(of: $0.message, at: attempt.now) } ?? nil)
+            periodStart: grant.map { ChargeDecider.periodStart(of: $0.message, at: attempt.now) } ?? nil,
+            windowCall: windowCall)
         let decider = self.decider
         let decision: ChargeDecision
         if let risk, risk.isEnabled {

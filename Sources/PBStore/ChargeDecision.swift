@@ -12,11 +12,31 @@ public struct ChargeRequest: Sendable, Hashable {
     /// Charges under the grant since this time count against `periodLimit` (nil: no period limit).
     public let periodStart: UnixTime?
 
-    public init(channel: ChannelKey, receiptId: Bytes32, rateWindowStart: UnixTime?, periodStart: UnixTime?) {
+    /// For a call inside a credit window: the window and the call's index, whose receipt id is
+    /// `PaymentReceipt.receiptId(voucherId: windowId, callIndex:)`. A store may then skip looking the receipt up when
+    /// the channel's open window shows the index unused, since charging it would have marked it.
+    public let windowCall: WindowCallReference?
+
+    public init(
+        channel: ChannelKey, receiptId: Bytes32, rateWindowStart: UnixTime?, periodStart: UnixTime?,
+        windowCall: WindowCallReference? = nil
+    ) {
         self.channel = channel
         self.receiptId = receiptId
         self.rateWindowStart = rateWindowStart
         self.periodStart = periodStart
+        self.windowCall = windowCall
+    }
+}
+
+/// A call inside a credit window, as `ChargeRequest.windowCall` names it.
+public struct WindowCallReference: Sendable, Hashable {
+    public let windowId: Bytes32
+    public let callIndex: UInt64
+
+    public init(windowId: Bytes32, callIndex: UInt64) {
+        self.windowId = windowId
+        self.callIndex = callIndex
     }
 }
 

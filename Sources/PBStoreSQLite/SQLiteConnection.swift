@@ -21,6 +21,8 @@ final class SQLiteConnection {
     private var walFrameCount: Int32 = 0
     /// `boundWAL`'s limit; nil: this connection never checkpoints by itself.
     private var walFrameLimit: Int32?
+    /// The charge path's grant and channel records (its rules of coherence are on the type).
+    let chargeState = ChargeStateCache()
 
     /// Opens (creating if needed) the database at `path`; ":memory:" gives a private in-memory database.
     init(path: String) throws(StoreError) {
@@ -131,12 +133,15 @@ final class SQLiteConnection {
         inTransaction = true
         defer { inTransaction = false }
         do {
+            // Holding the write lock: no other connection can commit until this transaction ends.
+            try chargeState.check(dataVersion: query("PRAGMA data_version").first?.integer(0) ?? 0)
             let result = try body()
             try execute("COMMIT")
             return result
         } catch {
             // A failed COMMIT may already have rolled back; the original error is the one worth reporting.
             try? execute("ROLLBACK")
+            chargeState.forgetAll()
             throw error
         }
     }
@@ -150,6 +155,7 @@ final class SQLiteConnection {
         do {
             try body()
         } catch {
+            chargeState.forgetAll()
             try query("ROLLBACK TO batch_item")
             try query("RELEASE batch_item")
             return error

@@ -110,6 +110,8 @@ extension SQLiteGatewayStore {
         try database.query(
             "UPDATE channels SET charged = ? WHERE grant_id = ? AND payee = ?",
             [.amount(receipt.chargedCumulativeAmount), .bytes32(channel.key.grantId), .address(channel.key.payee)])
+        database.chargeState.forgetGrant(grant.grantId)
+        database.chargeState.forgetChannel(channel.key)
         if let carrier = mutation.carrierJSON {
             try database.query(
                 """

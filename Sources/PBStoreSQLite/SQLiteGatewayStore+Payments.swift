@@ -21,9 +21,31 @@ extension SQLiteGatewayStore {
         _ request: ChargeRequest, decide: @Sendable (ChargeContext) -> ChargeDecision, in database: SQLiteConnection
     ) throws(StoreError) -> ChargeDecision {
         let grantId = request.channel.grantId
-        let grant = try Self.grant(grantId, in: database)
-        let channel = try Self.channel(request.channel, in: database) ?? ChannelRecord(key: request.channel)
-        let existing = try Self.payment(request.receiptId, in: database)
+        let state = database.chargeState
+        var grant = state.grant(grantId)
+        if grant == nil, let stored = try Self.grant(grantId, in: database) {
+            grant = stored
+            state.store(stored)
+        }
+        let channel: ChannelRecord
+        if let cached = state.channel(request.channel) {
+            channel = cached
+        } else if let stored = try Self.channel(request.channel, in: database) {
+            channel = stored
+            state.store(stored)
+        } else {
+            channel = ChannelRecord(key: request.channel)
+        }
+        // A window call the window has never seen cannot have a payment yet: its receipt id is derived from the
+        // window and the index, and charging it marks the index used. Anything else is looked up.
+        let existing: PaymentRecord?
+        if let call = request.windowCall, let window = channel.window, window.windowId == call.windowId,
+            window.isFresh(call.callIndex)
+        {
+            existing = nil
+        } else {
+            existing = try Self.payment(request.receiptId, in: database)
+        }
         // Counting scans the window's index entries, so only grants with a rate limit pay for it.
         var callsInRateWindow: Int64 = 0
         if let rateWindowStart = request.rateWindowStart {
@@ -44,6 +66,13 @@ extension SQLiteGatewayStore {
         if case .charge(let mutation) = decision {
             try Self.apply(
                 mutation, for: request, grant: grant, channel: channel, existing: existing, in: database)
+            // Written: the records as they now stand in the transaction (forgotten again if it rolls back).
+            if var charged = grant {
+                charged.spent = mutation.grantSpent
+                charged.updatedAt = mutation.payment.updatedAt
+                state.store(charged)
+            }
+            state.store(mutation.channel)
         }
         return decision
     }
@@ -101,6 +130,8 @@ extension SQLiteGatewayStore {
                 .address(channel.key.payee),
             ])
         if previousStatus == .held { try markHoldReleased(receiptId, at: time, in: database) }
+        database.chargeState.forgetGrant(grant.grantId)
+        database.chargeState.forgetChannel(channel.key)
         return payment
     }
 

@@ -82,6 +82,7 @@ public final class SQLiteGatewayStore: GatewayStore, Sendable {
                     .bytes32(signed.digest), .text(signed.documentJSON.serialized()),
                     .amount(signed.message.totalLimit), .time(time), .time(time),
                 ])
+            database.chargeState.forgetGrant(signed.digest)
             guard let record = try Self.grant(signed.digest, in: database) else {
                 throw StoreError("grant \(signed.digest.hex) vanished after registration")
             }
@@ -104,6 +105,7 @@ public final class SQLiteGatewayStore: GatewayStore, Sendable {
                 WHERE grant_id = ? AND status <> 'revoked'
                 """,
                 [.text(status.rawValue), .optionalText(reason), .time(time), .bytes32(grantId)])
+            database.chargeState.forgetGrant(grantId)
             return try Self.grant(grantId, in: database)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import PBCore
 import PBStore
+import PBStoreTestSuite
 import Testing
 
 @testable import PBStoreSQLite
@@ -103,5 +104,55 @@ import Testing
             highest = max(highest, candidate)
             #expect(window.highestCallIndex == highest)
         }
+    }
+
+    /// A write that charges and then fails is rolled back to its savepoint, and the store's copy of the grant and
+    /// channel (`ChargeStateCache`) must roll back with it: the next charge decides on the amounts before the failed one.
+    @Test func aChargeRolledBackWithItsWriteIsForgotten() async throws {
+        let store = try SQLiteGatewayStore.inMemory()
+        let fixture = StoreFixture()
+        let signed = fixture.signedGrant()
+        _ = try await store.registerGrant(signed, at: StoreFixture.start)
+        try await fixture.chargeCalls(1, price: 1_000, on: signed.digest, store: store)
+
+        let abandoned = fixture.request(signed.digest)
+        let decide = StoreFixture.chargeIfAffordable(abandoned, price: 1_000, at: StoreFixture.start)
+        await #expect(throws: StoreError.self) {
+            try await store.chargeBatcher.write { (database) in
+                guard case .charge = try SQLiteGatewayStore.charge(abandoned, decide: decide, in: database) else {
+                    throw StoreError("not charged")
+                }
+                throw StoreError("the rest of this write failed after its charge")
+            }
+        }
+        let seen = LatestContext()
+        let next = fixture.request(signed.digest)
+        let charge = StoreFixture.chargeIfAffordable(next, price: 1_000, at: StoreFixture.start)
+        _ = try await store.charge(next) { context in
+            seen.record(context)
+            return charge(context)
+        }
+        #expect(seen.last?.grant?.spent == 1_000)
+        #expect(seen.last?.channel.chargedCumulativeAmount == 1_000)
+        #expect(try await store.payment(abandoned.receiptId) == nil)
+        #expect(try await store.grant(signed.digest)?.spent == 2_000)
+
+        // The same for a whole transaction that rolls back after a charge.
+        #expect(throws: StoreError.self) {
+            try store.withConnection { (database) throws(StoreError) in
+                try database.transaction { () throws(StoreError) in
+                    _ = try SQLiteGatewayStore.charge(abandoned, decide: decide, in: database)
+                    throw StoreError("the transaction failed after its charge")
+                }
+            }
+        }
+        let last = fixture.request(signed.digest)
+        let chargeLast = StoreFixture.chargeIfAffordable(last, price: 1_000, at: StoreFixture.start)
+        _ = try await store.charge(last) { context in
+            seen.record(context)
+            return chargeLast(context)
+        }
+        #expect(seen.last?.grant?.spent == 2_000)
+        #expect(seen.last?.channel.chargedCumulativeAmount == 2_000)
     }
 }

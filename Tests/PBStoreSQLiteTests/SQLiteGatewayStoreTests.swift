@@ -36,6 +36,39 @@ import Testing
         try await suite.aFailingChargeDoesNotTakeOtherChargesWithIt()
     }
 
+    @Test func everyChargeSeesTheWritesBeforeIt() async throws { try await suite.everyChargeSeesTheWritesBeforeIt() }
+    @Test func windowCallsAreChargedOnceAndAVoidedOneOnceMore() async throws {
+        try await suite.windowCallsAreChargedOnceAndAVoidedOneOnceMore()
+    }
+
+    /// The store keeps its own copy of the grants and channels it charges; a second process on the same file (here a
+    /// second store) that voids a payment and freezes the grant must still be seen by the first store's next charge.
+    @Test func aCommitByAnotherConnectionIsSeenByTheNextCharge() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/shared.sqlite"
+        let first = try SQLiteGatewayStore(path: path), second = try SQLiteGatewayStore(path: path)
+        let fixture = StoreFixture()
+        let signed = fixture.signedGrant()
+        _ = try await first.registerGrant(signed, at: StoreFixture.start)
+        let payments = try await fixture.chargeCalls(2, price: 1_000, on: signed.digest, store: first)
+
+        _ = try await second.voidPayment(payments[0].receiptId, at: StoreFixture.start.adding(seconds: 1))
+        _ = try await second.updateGrantStatus(signed.digest, to: .frozen, reason: "by the other process", at: StoreFixture.start)
+        let seen = LatestContext()
+        let request = fixture.request(signed.digest)
+        let decide = StoreFixture.chargeIfAffordable(request, price: 1_000, at: StoreFixture.start.adding(seconds: 2))
+        let decision = try await first.charge(request) { context in
+            seen.record(context)
+            return decide(context)
+        }
+        #expect(seen.last?.grant?.spent == 1_000)
+        #expect(seen.last?.grant?.status == .frozen)
+        #expect(seen.last?.channel.chargedCumulativeAmount == 1_000)
+        guard case .charge = decision else { throw StoreError("not charged: \(decision)") }
+        #expect(try await second.grant(signed.digest)?.spent == 2_000)
+        #expect(try await second.channel(request.channel)?.chargedCumulativeAmount == 2_000)
+    }
+
     @Test func ratesAreStoredReplacedAndDeleted() async throws { try await suite.ratesAreStoredReplacedAndDeleted() }
     @Test func holdCapturesReleaseExactlyAndOnce() async throws { try await suite.holdCapturesReleaseExactlyAndOnce() }
     @Test func expiredHoldsAreReleasedOnlyOnce() async throws { try await suite.expiredHoldsAreReleasedOnlyOnce() }
@@ -120,6 +153,14 @@ import Testing
         guard FileManager.default.fileExists(atPath: path) else { return 0 }
         return (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     }
+}
+
+/// The context a charge's `decide` saw last.
+final class LatestContext: Sendable {
+    private let latest = Mutex<ChargeContext?>(nil)
+
+    func record(_ context: ChargeContext) { latest.withLock { $0 = context } }
+    var last: ChargeContext? { latest.withLock { $0 } }
 }
 
 /// The largest value seen by concurrent tasks.
