@@ -126,12 +126,7 @@ import Testing
             }
         }
         let seen = LatestContext()
-        let next = fixture.request(signed.digest)
-        let charge = StoreFixture.chargeIfAffordable(next, price: 1_000, at: StoreFixture.start)
-        _ = try await store.charge(next) { context in
-            seen.record(context)
-            return charge(context)
-        }
+        try await seen.charge(1_000, on: signed.digest, fixture: fixture, store: store)
         #expect(seen.last?.grant?.spent == 1_000)
         #expect(seen.last?.channel.chargedCumulativeAmount == 1_000)
         #expect(try await store.payment(abandoned.receiptId) == nil)
@@ -146,12 +141,7 @@ import Testing
                 }
             }
         }
-        let last = fixture.request(signed.digest)
-        let chargeLast = StoreFixture.chargeIfAffordable(last, price: 1_000, at: StoreFixture.start)
-        _ = try await store.charge(last) { context in
-            seen.record(context)
-            return chargeLast(context)
-        }
+        try await seen.charge(1_000, on: signed.digest, fixture: fixture, store: store)
         #expect(seen.last?.grant?.spent == 2_000)
         #expect(seen.last?.channel.chargedCumulativeAmount == 2_000)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PBCore
 import PBStore
 import PBStoreSQLite
 import PBStoreTestSuite
@@ -55,18 +56,13 @@ import Testing
         _ = try await second.voidPayment(payments[0].receiptId, at: StoreFixture.start.adding(seconds: 1))
         _ = try await second.updateGrantStatus(signed.digest, to: .frozen, reason: "by the other process", at: StoreFixture.start)
         let seen = LatestContext()
-        let request = fixture.request(signed.digest)
-        let decide = StoreFixture.chargeIfAffordable(request, price: 1_000, at: StoreFixture.start.adding(seconds: 2))
-        let decision = try await first.charge(request) { context in
-            seen.record(context)
-            return decide(context)
-        }
+        let decision = try await seen.charge(1_000, on: signed.digest, fixture: fixture, store: first)
         #expect(seen.last?.grant?.spent == 1_000)
         #expect(seen.last?.grant?.status == .frozen)
         #expect(seen.last?.channel.chargedCumulativeAmount == 1_000)
         guard case .charge = decision else { throw StoreError("not charged: \(decision)") }
         #expect(try await second.grant(signed.digest)?.spent == 2_000)
-        #expect(try await second.channel(request.channel)?.chargedCumulativeAmount == 2_000)
+        #expect(try await second.channel(fixture.channelKey(signed.digest))?.chargedCumulativeAmount == 2_000)
     }
 
     @Test func ratesAreStoredReplacedAndDeleted() async throws { try await suite.ratesAreStoredReplacedAndDeleted() }
@@ -161,6 +157,21 @@ final class LatestContext: Sendable {
 
     func record(_ context: ChargeContext) { latest.withLock { $0 = context } }
     var last: ChargeContext? { latest.withLock { $0 } }
+
+    /// Charges a new receipt of `price` on the grant's channel (`chargeIfAffordable`), recording the context it was
+    /// decided on. The price is a UInt64: a UInt128 argument of an async function crashes on this toolchain.
+    @discardableResult
+    func charge(
+        _ price: UInt64, on grantId: Bytes32, fixture: StoreFixture, store: SQLiteGatewayStore,
+        at time: UnixTime = StoreFixture.start
+    ) async throws -> ChargeDecision {
+        let request = fixture.request(grantId)
+        let decide = StoreFixture.chargeIfAffordable(request, price: UInt128(price), at: time)
+        return try await store.charge(request) { context in
+            self.record(context)
+            return decide(context)
+        }
+    }
 }
 
 /// The largest value seen by concurrent tasks.
