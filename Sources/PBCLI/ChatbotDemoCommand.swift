@@ -36,10 +36,16 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: "With --rail evm: the repository checkout holding chain/ and contracts/ (default: here).")
     var repository = "."
 
+    @Flag(name: .customLong("new-merchant"), help: "With --rail evm: the merchant's address has never held the token.")
+    var newMerchant = false
+
     func validate() throws {
         guard (1...10_000).contains(calls) else { throw ValidationError("--calls is 1...10000") }
         guard SettlementConfiguration.Rail(rawValue: rail) != nil else {
             throw ValidationError("--rail is ledger, evm or none")
+        }
+        guard !newMerchant || rail == SettlementConfiguration.Rail.evm.rawValue else {
+            throw ValidationError("--new-merchant is about the merchant's token on chain: use it with --rail evm")
         }
     }
 
@@ -53,7 +59,8 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
         // With --rail evm the token, the escrow and the payee live on a local chain started for the demo.
         var chain: DemoChain?
         if rail == SettlementConfiguration.Rail.evm.rawValue {
-            chain = try await Self.startChain(repository: repository, owner: owner, directory: directory)
+            chain = try await Self.startChain(
+                repository: repository, owner: owner, directory: directory, merchantBalance: newMerchant ? 0 : 25_000_000)
         }
         defer { chain?.stop() }
         let payee = chain?.payee.address ?? Self.payee, asset = chain?.deployment.token ?? Self.usdc
@@ -170,16 +177,23 @@ struct ChatbotDemoCommand: AsyncParsableCommand {
             ])
     }
 
-    /// The local chain with the token and the escrow deployed and the owner's 50 USDC deposited.
-    static func startChain(repository: String, owner: PrivateKey, directory: String) async throws -> DemoChain {
+    /// The local chain with the token and the escrow deployed, the owner's 50 USDC deposited, and the merchant
+    /// holding `merchantBalance` base units from earlier sales (0: an address that never held the token).
+    static func startChain(repository: String, owner: PrivateKey, directory: String, merchantBalance: UInt64)
+        async throws -> DemoChain
+    {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         say("== Local chain (chain/pb_devchain.py, py-evm): deploying the test USDC and SessionKeyValidator (vyper)")
         let chain = try await DemoChain.start(
             repository: URL(fileURLWithPath: repository), owner: owner, deposit: 50_000_000,
             logFile: directory + "/devchain.log")
+        if merchantBalance > 0 {
+            try await chain.deployment.mint(UInt128(merchantBalance), to: chain.payee.address, by: owner)
+        }
         say("chain \(chain.url) id \(chain.deployment.chainId): token \(chain.deployment.token), escrow "
             + "\(chain.deployment.escrow); the owner deposited 50 USDC; the payee \(chain.payee.address) lets the "
-            + "gateway's settlement key \(chain.settler.address) settle for it")
+            + "gateway's settlement key \(chain.settler.address) settle for it and holds "
+            + (merchantBalance > 0 ? "\(usdcText(UInt128(merchantBalance))) from earlier sales" : "no token yet (--new-merchant)"))
         return chain
     }
 
