@@ -34,6 +34,18 @@ public enum Hex {
         }
     }
 
+    /// Appends `0x` and the lower-case hex digits of `bytes` to `output`, for writers that build text as bytes.
+    public static func append(_ bytes: [UInt8], to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "0"))
+        output.append(UInt8(ascii: "x"))
+        digits.withUnsafeBufferPointer { digits in
+            for byte in bytes {
+                output.append(digits[Int(byte >> 4)])
+                output.append(digits[Int(byte & 0x0f)])
+            }
+        }
+    }
+
     /// Decodes hex with an optional `0x`/`0X` prefix; either case. The digit count must be even.
     public static func decode(_ string: String) throws(DecodingError) -> [UInt8] {
         var utf8 = Substring(string).utf8[...]

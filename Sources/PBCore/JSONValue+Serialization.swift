@@ -73,6 +73,10 @@ extension JSONValue {
         return true
     }
 
+    /// Appends `text` as a JSON string literal, escaped exactly as `serialized()` escapes strings: for writers that
+    /// produce JSON bytes without building a `JSONValue` first.
+    public static func appendString(_ text: String, to output: inout [UInt8]) { writeString(text, into: &output) }
+
     private static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         // Nearly every string (hex, decimals, names) needs no escape: copy it whole, scanning and copying the

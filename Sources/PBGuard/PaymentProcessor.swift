@@ -3,23 +3,6 @@ import PBCrypto
 import PBProtocol
 import PBStore
 
-/// The result of one paid request.
-public enum PaymentOutcome: Sendable {
-    case paid(PaidPayment)
-    /// `earlierReceipt`: the payment was already charged (a replayed header); its receipt, so the client can reconcile.
-    case refused(PaymentRefusal, channel: ChannelState?, earlierReceipt: SettleResponse?)
-
-    public var refusal: PaymentRefusal? {
-        if case .refused(let refusal, _, _) = self { return refusal }
-        return nil
-    }
-}
-
-public struct PaidPayment: Sendable {
-    public let record: PaymentRecord
-    public let settleResponse: SettleResponse
-}
-
 /// Verifies pb-session payments and charges them: docs/PROTOCOL.md section 10, checks 2 to 19, in order.
 ///
 /// Checks that need no stored state (signatures, MACs, validity windows) run before the store is touched; the
@@ -36,7 +19,10 @@ public final class PaymentProcessor: Sendable {
     private let quotes: QuoteSigner
     private let windowKeys: WindowKeyCache
     private let grants: GrantCache
-    private let payerTexts = ChecksummedAddressCache()
+    /// EIP-55 texts of the payees and payers receipts name.
+    private let addressTexts = ChecksummedAddressCache()
+    /// The CAIP-2 network of this gateway's receipts.
+    private let network: Network
     /// Sentinel, judging each payment inside the charge's transaction; nil: no risk checks at all.
     public let risk: PaymentRiskGate?
 
@@ -56,6 +42,7 @@ public final class PaymentProcessor: Sendable {
         self.quotes = QuoteSigner(secret: gatewayKey.rawBytes)
         self.windowKeys = WindowKeyCache(gatewayKey: gatewayKey)
         self.grants = GrantCache()
+        self.network = Network(rawValue: "eip155:\(domain.chainId ?? 0)")
     }
 
     public var now: UnixTime { clock.now }
@@ -309,8 +296,8 @@ public final class PaymentProcessor: Sendable {
             if case .windowCall(let call) = attempt.kind, call.callIndex % Self.signedReceiptInterval != 0 {
                 windowKey = windowKeys.cachedKey(windowId: call.windowId)
             }
-            let response = settleResponse(for: mutation.payment, payer: grant?.message.owner, windowKey: windowKey)
-            return .paid(PaidPayment(record: mutation.payment, settleResponse: response))
+            let settlement = receiptSettlement(for: mutation.payment, payer: grant?.message.owner, windowKey: windowKey)
+            return .paid(PaidPayment(record: mutation.payment, receipt: settlement))
         case .duplicate(let existing):
             return .refused(
                 PaymentRefusal(.pbSequenceReplayed, "this payment was already charged (receipt \(existing.receiptId))"),
@@ -358,11 +345,18 @@ public final class PaymentProcessor: Sendable {
     public func settleResponse(
         for payment: PaymentRecord, payer: EthereumAddress?, windowKey: CreditWindowKey? = nil
     ) -> SettleResponse {
-        let extra = windowKey.map { key in
-            SessionReceiptExtra.jsonValue(payment.receipt, windowMAC: key.receiptMAC(payment.receipt, domain: domain))
-        } ?? SessionReceiptExtra.jsonValue(SignedPaymentReceipt.sign(payment.receipt, domain: domain, with: gatewayKey))
-        return SettleResponse(
-            success: true, payer: payer.map(payerTexts.checksummed), transaction: "",
-            network: Network(rawValue: "eip155:\(domain.chainId ?? 0)"), amount: String(payment.amount), extra: extra)
+        receiptSettlement(for: payment, payer: payer, windowKey: windowKey).settleResponse
+    }
+
+    /// The same as its parts, from which the proxy writes the header without building the response.
+    public func receiptSettlement(
+        for payment: PaymentRecord, payer: EthereumAddress?, windowKey: CreditWindowKey? = nil
+    ) -> ReceiptSettlement {
+        let authenticator: ReceivedReceipt.Authenticator = windowKey.map { key in
+            .windowMAC(key.receiptMAC(payment.receipt, domain: domain))
+        } ?? .signature(SignedPaymentReceipt.sign(payment.receipt, domain: domain, with: gatewayKey).signatureBytes)
+        return ReceiptSettlement(
+            receipt: payment.receipt, authenticator: authenticator, payeeText: addressTexts.checksummed(payment.receipt.payee),
+            payerText: payer.map(addressTexts.checksummed), network: network)
     }
 }

@@ -103,7 +103,7 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
         let holdCapture = paid.record.status == .held
             ? HoldCaptureHandle(processor: processor, receiptId: paid.record.receiptId) : nil
         context.payment = PaymentState(
-            payment: paid.record, settleResponse: paid.settleResponse, service: service, holdCapture: holdCapture)
+            payment: paid.record, response: paid.response, service: service, holdCapture: holdCapture)
         let response: Response
         do {
             response = try await next(request, context)
@@ -123,13 +123,11 @@ public struct PBStreamMiddleware<Context: PaymentRequestContext>: RouterMiddlewa
             return failed
         }
         var paidResponse = response
-        var settleResponse = paid.settleResponse
+        var answer = paid.response
         if let holdCapture {
-            settleResponse = await finishHold(paid, capture: holdCapture, response: &paidResponse, context: context)
+            answer = .settled(await finishHold(paid, capture: holdCapture, response: &paidResponse, context: context))
         }
-        if let header = try? PaymentHeaderCodec.encode(settleResponse) {
-            paidResponse.headers[.paymentResponse] = header
-        }
+        if let header = answer.headerValue { paidResponse.headers[.paymentResponse] = header }
         return paidResponse
     }
 

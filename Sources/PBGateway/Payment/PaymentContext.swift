@@ -11,17 +11,21 @@ import Synchronization
 /// What the payment middleware learnt about a paid request, for the handlers behind it.
 public struct PaymentState: Sendable {
     public let payment: PaymentRecord
-    public let settleResponse: SettleResponse
+    /// `PAYMENT-RESPONSE` as the processor answered it (built into a `SettleResponse` only when asked for).
+    let response: PaidPayment.Response
     public let service: ServiceRecord
     /// For a held payment (authorize-then-capture): where the handler's capture is made and remembered.
     let holdCapture: HoldCaptureHandle?
 
-    init(payment: PaymentRecord, settleResponse: SettleResponse, service: ServiceRecord, holdCapture: HoldCaptureHandle? = nil) {
+    init(payment: PaymentRecord, response: PaidPayment.Response, service: ServiceRecord, holdCapture: HoldCaptureHandle? = nil) {
         self.payment = payment
-        self.settleResponse = settleResponse
+        self.response = response
         self.service = service
         self.holdCapture = holdCapture
     }
+
+    /// The x402 settle response with the gateway's receipt, as `PAYMENT-RESPONSE` carries it.
+    public var settleResponse: SettleResponse { response.settleResponse }
 
     public var receiptId: Bytes32 { payment.receiptId }
     public var grantId: Bytes32 { payment.grantId }
