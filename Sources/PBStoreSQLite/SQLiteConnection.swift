@@ -17,10 +17,6 @@ final class SQLiteConnection {
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
     private var inTransaction = false
-    /// Frames in the WAL after this connection's last commit, from SQLite's WAL hook (0 until `boundWAL`).
-    private var walFrameCount: Int32 = 0
-    /// `boundWAL`'s limit; nil: this connection never checkpoints by itself.
-    private var walFrameLimit: Int32?
     /// The charge path's grant and channel records (its rules of coherence are on the type).
     let chargeState = ChargeStateCache()
 
@@ -47,7 +43,6 @@ final class SQLiteConnection {
     }
 
     deinit {
-        sqlite3_wal_hook(handle, nil, nil)
         for statement in statements.values { sqlite3_finalize(statement) }
         sqlite3_close_v2(handle)
     }
@@ -83,43 +78,21 @@ final class SQLiteConnection {
         }
     }
 
-    /// Keeps the WAL from growing without end while writes never stop: after a commit leaves more than `frames`
-    /// frames in it, `checkpointIfWALIsLong` (called between operations) checkpoints on this connection.
-    ///
-    /// Why this is needed beside a background checkpointer: SQLite starts writing the WAL from its beginning again
-    /// only when a write transaction begins while every frame has been copied to the database. A checkpointer on
-    /// another connection copies the frames it finds, but under steady load the writer has always appended more by
-    /// the time it is done, so the WAL never restarts (seen: 340 MB in 8 s of paid calls, with every new block of
-    /// the file zeroed by the kernel first). Between two operations this connection is the only writer, so its own
-    /// PASSIVE checkpoint copies the few frames the background one has not yet (a bounded catch-up) and the next
-    /// write starts the WAL over. `journal_size_limit` then cuts a WAL a burst made longer back to `frames` × 4 pages.
-    /// Replaces SQLite's automatic checkpoint, which would copy every frame inside the commit that crosses its limit.
-    func boundWAL(frames: Int32) throws(StoreError) {
-        precondition(frames > 0, "a WAL bound is a positive number of frames")
+    /// For the store's connection, whose WAL `SQLiteCheckpointer` keeps: it never checkpoints by itself, and a WAL
+    /// file that a burst made longer than four times `frames` pages is cut back to that when it starts over (not
+    /// to `frames` itself: the WAL usually overshoots the limit by a round's writes, and a file cut at every start
+    /// would make the kernel zero its blocks again as it regrows).
+    func leaveCheckpointsToCheckpointer(walFrameLimit frames: Int32) throws(StoreError) {
         let pageSize = try query("PRAGMA page_size").first.map { (row) throws(StoreError) in try row.integer(0) } ?? 4_096
         try execute("PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=\(Int64(frames) * 4 * pageSize);")
-        walFrameLimit = frames
-        // After the pragma: `wal_autocheckpoint` installs (or, with 0, removes) its own hook in the same place.
-        sqlite3_wal_hook(
-            handle,
-            { (context, _, _, frames) -> Int32 in
-                guard let context else { return SQLITE_OK }
-                Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue().walFrameCount = frames
-                return SQLITE_OK
-            }, Unmanaged.passUnretained(self).toOpaque())
     }
 
-    /// Whether the last commit left the WAL above `boundWAL`'s limit.
-    var walIsLong: Bool { walFrameLimit.map { walFrameCount > $0 } ?? false }
-
-    /// Checkpoints (PASSIVE) when the last commit left the WAL above `boundWAL`'s limit; call it with no transaction
-    /// open. A checkpoint another connection is running makes this one return at once: the next call tries again.
-    func checkpointIfWALIsLong() {
-        guard walIsLong, !inTransaction else { return }
-        var logFrames: Int32 = 0, copiedFrames: Int32 = 0
-        let code = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copiedFrames)
-        // Everything copied: the next write transaction starts the WAL over, and its commit reports the new count.
-        if code == SQLITE_OK, copiedFrames == logFrames { walFrameCount = 0 }
+    /// A PASSIVE checkpoint: copies what it can without waiting for readers or writers. Returns the frames in the
+    /// WAL and how many of them are now in the database file, or nil when another checkpoint was running.
+    func checkpointPassive() -> (logged: Int32, copied: Int32)? {
+        var logged: Int32 = 0, copied: Int32 = 0
+        let code = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logged, &copied)
+        return code == SQLITE_OK ? (logged, copied) : nil
     }
 
     /// Rows changed by the last INSERT, UPDATE or DELETE.

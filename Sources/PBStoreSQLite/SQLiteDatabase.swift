@@ -2,8 +2,7 @@ import PBStore
 import Synchronization
 
 /// The store's one connection behind a lock, shared by the store's operations and the charge writer: every
-/// statement and every transaction runs alone. After each use, a WAL grown past its bound is checkpointed
-/// (`SQLiteConnection.boundWAL`), while no transaction is open.
+/// statement and every transaction runs alone.
 final class SQLiteDatabase: Sendable {
     private let connection: Mutex<SQLiteConnection>
 
@@ -14,9 +13,6 @@ final class SQLiteDatabase: Sendable {
     func withConnection<Result: Sendable, Failure: Error>(
         _ body: (SQLiteConnection) throws(Failure) -> Result
     ) throws(Failure) -> Result {
-        try connection.withLock { (database) throws(Failure) -> Result in
-            defer { database.checkpointIfWALIsLong() }
-            return try body(database)
-        }
+        try connection.withLock { (database) throws(Failure) -> Result in try body(database) }
     }
 }

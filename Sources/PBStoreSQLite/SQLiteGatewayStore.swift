@@ -11,9 +11,9 @@ import Synchronization
 /// reading its context to committing its mutation, which is what makes two concurrent charges unable to both spend
 /// the last of a budget. Charges are group-committed by `SQLiteChargeBatcher`; other calls block briefly.
 public final class SQLiteGatewayStore: GatewayStore, Sendable {
-    /// Frames (pages) the WAL may hold before the store's connection checkpoints by itself: 16 MiB of 4 KiB pages,
-    /// several background rounds' worth at the charge rates measured (docs/PERFORMANCE.md).
-    public static let defaultWALFrameLimit: Int32 = 4_096
+    /// Frames (pages) past which a checkpoint round restarts the WAL (`SQLiteCheckpointer`): 256 MiB of 4 KiB pages,
+    /// about five seconds of the benchmark's paid calls, so the brief pause that costs is rare (docs/PERFORMANCE.md).
+    public static let defaultWALFrameLimit: Int32 = 65_536
 
     /// The file name used under a data directory.
     public static let fileName = "pb-gateway.sqlite"
@@ -28,21 +28,28 @@ public final class SQLiteGatewayStore: GatewayStore, Sendable {
     let clock: any WallClock
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations. `clock` stamps them.
-    /// `walFrameLimit` bounds the WAL of a file database (frames of one page each, at least 16).
-    public init(path: String, clock: any WallClock = SystemWallClock(), walFrameLimit: Int32 = defaultWALFrameLimit) throws {
+    /// `walFrameLimit` bounds the WAL of a file database (frames of one page each, at least 16; `SQLiteCheckpointer`).
+    public convenience init(path: String, clock: any WallClock = SystemWallClock(), walFrameLimit: Int32 = defaultWALFrameLimit) throws {
+        try self.init(
+            path: path, clock: clock, walFrameLimit: walFrameLimit,
+            checkpointIntervalMilliseconds: SQLiteCheckpointer.defaultIntervalMilliseconds)
+    }
+
+    /// The same with the background checkpointer's period (tests shorten it).
+    init(path: String, clock: any WallClock, walFrameLimit: Int32, checkpointIntervalMilliseconds: Int) throws {
         guard walFrameLimit >= 16 else { throw StoreError("walFrameLimit \(walFrameLimit) is below 16 frames") }
         self.clock = clock
         let opened = try SQLiteConnection(path: path)
         try SQLiteSchema.migrate(opened, at: clock.now)
-        if path == ":memory:" {
-            checkpointer = nil
-        } else {
-            // Checkpoints move to the background checkpointer, off the connection every write waits for; this
-            // connection only catches up with it when the WAL grows long (see `boundWAL`).
-            try opened.boundWAL(frames: walFrameLimit)
-            checkpointer = try SQLiteCheckpointer(path: path)
-        }
+        let isFile = path != ":memory:"
+        // Checkpoints move to the background checkpointer, off the connection every write waits for.
+        if isFile { try opened.leaveCheckpointsToCheckpointer(walFrameLimit: walFrameLimit) }
         database = SQLiteDatabase(opened)
+        checkpointer = isFile
+            ? try SQLiteCheckpointer(
+                path: path, database: database, walFrameLimit: walFrameLimit,
+                intervalMilliseconds: checkpointIntervalMilliseconds)
+            : nil
         chargeBatcher = SQLiteChargeBatcher(database: database)
         meteringBatcher = SQLiteMeteringBatcher(database: database, label: "pb.sqlite.metering")
     }
