@@ -49,21 +49,20 @@ public struct PaymentAttempt: Sendable, Hashable {
     public let channel: ChannelKey
     public let offer: PaymentOffer
     public let now: UnixTime
+    /// The idempotency key: `keccak256(voucherId ‖ uint64be(callIndex))` (docs/PROTOCOL.md, section 9). Stored:
+    /// the charge and its receipt both need it, and each derivation is a Keccak hash.
+    public let receiptId: Bytes32
 
     public init(kind: Kind, channel: ChannelKey, offer: PaymentOffer, now: UnixTime) {
         self.kind = kind
         self.channel = channel
         self.offer = offer
         self.now = now
-    }
-
-    /// The idempotency key: `keccak256(voucherId ‖ uint64be(callIndex))` (docs/PROTOCOL.md, section 9).
-    public var receiptId: Bytes32 {
         switch kind {
         case .singlePayment(let voucher), .windowOpening(let voucher):
-            PaymentReceipt.receiptId(voucherId: voucher.voucherId, callIndex: 0)
+            receiptId = PaymentReceipt.receiptId(voucherId: voucher.voucherId, callIndex: 0)
         case .windowCall(let call):
-            PaymentReceipt.receiptId(voucherId: call.windowId, callIndex: call.callIndex)
+            receiptId = PaymentReceipt.receiptId(voucherId: call.windowId, callIndex: call.callIndex)
         }
     }
 

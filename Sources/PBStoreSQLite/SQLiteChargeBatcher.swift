@@ -5,8 +5,11 @@ import PBStore
 typealias SQLiteChargeBatcher = SQLiteWriteBatcher
 
 extension SQLiteWriteBatcher {
+    /// The charges' batcher: grant and channel rows are written once per batch, before its commit.
     convenience init(database: SQLiteDatabase) {
-        self.init(database: database, label: "pb.sqlite.charges")
+        self.init(database: database, label: "pb.sqlite.charges") { (connection) throws(StoreError) in
+            try SQLiteGatewayStore.writeDeferredChargeRows(in: connection)
+        }
     }
 
     func charge(_ body: @escaping @Sendable (SQLiteConnection) throws -> ChargeDecision) async throws -> ChargeDecision {

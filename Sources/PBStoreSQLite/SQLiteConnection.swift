@@ -100,21 +100,31 @@ final class SQLiteConnection {
 
     /// Runs `body` in a write transaction: committed when it returns, rolled back when it throws. IMMEDIATE takes
     /// the write lock up front, so two writers never both read a state and then both act on it.
-    func transaction<Result>(_ body: () throws(StoreError) -> Result) throws(StoreError) -> Result {
+    ///
+    /// `beforeCommit` (a charge batch's) runs last inside the transaction: it writes the rows the batch's charges
+    /// deferred (`ChargeStateCache.defersRows`, set for the transaction when it is given).
+    func transaction<Result>(
+        beforeCommit: ((SQLiteConnection) throws(StoreError) -> Void)? = nil, _ body: () throws(StoreError) -> Result
+    ) throws(StoreError) -> Result {
         precondition(!inTransaction, "transactions do not nest")
         try execute("BEGIN IMMEDIATE")
         inTransaction = true
-        defer { inTransaction = false }
+        defer {
+            inTransaction = false
+            chargeState.defersRows = false
+        }
         do {
             // Holding the write lock: no other connection can commit until this transaction ends.
             try chargeState.check(dataVersion: query("PRAGMA data_version").first?.integer(0) ?? 0)
+            chargeState.defersRows = beforeCommit != nil
             let result = try body()
+            try beforeCommit?(self)
             try execute("COMMIT")
             return result
         } catch {
             // A failed COMMIT may already have rolled back; the original error is the one worth reporting.
             try? execute("ROLLBACK")
-            chargeState.forgetAll()
+            chargeState.discardDeferred()
             throw error
         }
     }
@@ -125,14 +135,16 @@ final class SQLiteConnection {
     func savepoint(_ body: () throws -> Void) throws(StoreError) -> (any Error)? {
         precondition(inTransaction, "savepoints live inside a transaction")
         try query("SAVEPOINT batch_item")
+        chargeState.beginSavepoint()
         do {
             try body()
         } catch {
-            chargeState.forgetAll()
+            chargeState.endSavepoint(kept: false)
             try query("ROLLBACK TO batch_item")
             try query("RELEASE batch_item")
             return error
         }
+        chargeState.endSavepoint(kept: true)
         try query("RELEASE batch_item")
         return nil
     }

@@ -22,14 +22,22 @@ extension SQLiteGatewayStore {
     ) throws(StoreError) -> ChargeDecision {
         let grantId = request.channel.grantId
         let state = database.chargeState
+        // Rows read back are overlaid with what this batch deferred for them, so no charge decides behind it.
         var grant = state.grant(grantId)
-        if grant == nil, let stored = try Self.grant(grantId, in: database) {
+        if grant == nil, var stored = try Self.grant(grantId, in: database) {
+            if let deferred = state.deferredGrants[grantId] {
+                stored.spent = deferred.spent
+                stored.updatedAt = deferred.updatedAt
+            }
             grant = stored
             state.store(stored)
         }
         let channel: ChannelRecord
         if let cached = state.channel(request.channel) {
             channel = cached
+        } else if let deferred = state.deferredChannels[request.channel] {
+            channel = deferred.record
+            state.store(channel)
         } else if let stored = try Self.channel(request.channel, in: database) {
             channel = stored
             state.store(stored)
@@ -201,8 +209,35 @@ extension SQLiteGatewayStore {
         }
         try writePayment(payment, replacingVoided: existing != nil, in: database)
         if let hold = mutation.hold { try writeHold(hold, in: database) }
-        try writeChannel(mutation.channel, previous: channel, in: database)
-        try updateSpent(of: grant, to: expectedSpent, at: payment.updatedAt, in: database)
+        let state = database.chargeState
+        if state.defersRows {
+            state.deferGrant(
+                grant.grantId, readSpent: grant.spent, spent: expectedSpent, at: payment.updatedAt,
+                totalLimit: grant.grant.totalLimit)
+            state.deferChannel(mutation.channel, read: channel)
+        } else {
+            try writeChannel(mutation.channel, previous: channel, in: database)
+            try updateSpent(of: grant, to: expectedSpent, at: payment.updatedAt, in: database)
+        }
+    }
+
+    /// Writes the grant and channel rows a charge batch deferred (`ChargeStateCache.defersRows`), once each, just
+    /// before the batch commits. Each write is guarded as a per-charge write is: a grant's spent amount must still
+    /// be what the batch read (and within its limit), a channel's window still the one it read.
+    static func writeDeferredChargeRows(in database: SQLiteConnection) throws(StoreError) {
+        let (grants, channels) = database.chargeState.takeDeferred()
+        for deferred in channels.values {
+            try writeChannel(deferred.record, previous: deferred.stored, in: database)
+        }
+        for (grantId, deferred) in grants {
+            guard deferred.spent <= deferred.totalLimit else {
+                throw StoreError("grant \(grantId.hex) would exceed its limit")
+            }
+            try database.query(
+                "UPDATE grants SET spent = ?, updated_at_ms = ? WHERE grant_id = ? AND spent = ?",
+                [.amount(deferred.spent), .time(deferred.updatedAt), .bytes32(grantId), .amount(deferred.storedSpent)])
+            guard database.changes == 1 else { throw StoreError("grant \(grantId.hex) changed during the batch") }
+        }
     }
 
     static func writePayment(_ payment: PaymentRecord, replacingVoided: Bool, in database: SQLiteConnection)
@@ -236,7 +271,7 @@ extension SQLiteGatewayStore {
         guard database.changes == 1 else { throw StoreError("payment \(receipt.receiptId.hex) was not written") }
     }
 
-    private static func writeChannel(_ channel: ChannelRecord, previous: ChannelRecord, in database: SQLiteConnection)
+    static func writeChannel(_ channel: ChannelRecord, previous: ChannelRecord, in database: SQLiteConnection)
         throws(StoreError)
     {
         let window = channel.window

@@ -38,10 +38,16 @@ final class SQLiteWriteBatcher: Sendable {
     private let database: SQLiteDatabase
     private let state = Mutex(State())
     private let writer: DispatchQueue
+    /// Runs last in each batch's transaction (the charge batcher's writes the rows its charges deferred).
+    private let beforeCommit: (@Sendable (SQLiteConnection) throws(StoreError) -> Void)?
 
-    init(database: SQLiteDatabase, label: String) {
+    init(
+        database: SQLiteDatabase, label: String,
+        beforeCommit: (@Sendable (SQLiteConnection) throws(StoreError) -> Void)? = nil
+    ) {
         self.database = database
         writer = DispatchQueue(label: label)
+        self.beforeCommit = beforeCommit
     }
 
     /// Runs `body` in the next batch and answers after the commit that holds it.
@@ -84,14 +90,19 @@ final class SQLiteWriteBatcher: Sendable {
                 return taken
             }
             guard !batch.isEmpty else { return }
-            let results = database.withConnection { (connection) in Self.runBatch(batch, in: connection) }
+            let results = database.withConnection { (connection) in
+                Self.runBatch(batch, in: connection, beforeCommit: beforeCommit)
+            }
             for (pending, result) in zip(batch, results) { pending.continuation.resume(with: result) }
         }
     }
 
-    private static func runBatch(_ batch: [Pending], in database: SQLiteConnection) -> [Result<any Sendable, any Error>] {
+    private static func runBatch(
+        _ batch: [Pending], in database: SQLiteConnection,
+        beforeCommit: (@Sendable (SQLiteConnection) throws(StoreError) -> Void)?
+    ) -> [Result<any Sendable, any Error>] {
         do throws(StoreError) {
-            return try database.transaction { () throws(StoreError) in
+            return try database.transaction(beforeCommit: beforeCommit) { () throws(StoreError) in
                 var results: [Result<any Sendable, any Error>] = []
                 results.reserveCapacity(batch.count)
                 for pending in batch {

@@ -146,6 +146,40 @@ import Testing
         #expect(seen.last?.channel.chargedCumulativeAmount == 2_000)
     }
 
+    /// In a charge batch the grant and channel rows are written once, before the commit. A charge whose savepoint
+    /// rolls back after it was decided must leave no trace in them: the rows hold exactly the kept charges.
+    @Test func aChargeBatchWritesItsRowsOnceWithoutTheRolledBackCharge() async throws {
+        let store = try SQLiteGatewayStore.inMemory()
+        let fixture = StoreFixture()
+        let signed = fixture.signedGrant()
+        _ = try await store.registerGrant(signed, at: StoreFixture.start)
+        try await fixture.chargeCalls(1, price: 1_000, on: signed.digest, store: store)
+        let requests = (0..<3).map { _ in fixture.request(signed.digest) }
+        let decisions = requests.map { StoreFixture.chargeIfAffordable($0, price: 1_000, at: StoreFixture.start) }
+        var failures: [(any Error)?] = []
+        try store.withConnection { (database) throws(StoreError) in
+            try database.transaction(beforeCommit: { (connection) throws(StoreError) in
+                #expect(connection.chargeState.deferredGrants[signed.digest]?.spent == 3_000, "two kept charges")
+                try SQLiteGatewayStore.writeDeferredChargeRows(in: connection)
+            }) { () throws(StoreError) in
+                for (index, request) in requests.enumerated() {
+                    failures.append(try database.savepoint {
+                        _ = try SQLiteGatewayStore.charge(request, decide: decisions[index], in: database)
+                        if index == 1 { throw StoreError("the rest of this write failed after its charge") }
+                    })
+                }
+            }
+        }
+        #expect(failures.map { $0 == nil } == [true, false, true])
+        #expect(try await store.payment(requests[1].receiptId) == nil)
+        #expect(try await store.grant(signed.digest)?.spent == 3_000)
+        #expect(try await store.channel(fixture.channelKey(signed.digest))?.chargedCumulativeAmount == 3_000)
+        let seen = LatestContext()
+        try await seen.charge(1_000, on: signed.digest, fixture: fixture, store: store)
+        #expect(seen.last?.grant?.spent == 3_000)
+        #expect(try await store.grant(signed.digest)?.spent == 4_000)
+    }
+
     /// Under charges that never pause, the WAL still starts over: SQLite restarts it only when a write begins with
     /// every frame copied, which a checkpointer on another connection never achieves while writes keep coming (the
     /// store grew its WAL by ~40 MB/s under the gateway benchmark, and this run to ~58 MB). A checkpoint round that
