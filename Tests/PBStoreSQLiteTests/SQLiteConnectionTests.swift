@@ -1,5 +1,6 @@
 import Foundation
 import PBCore
+import PBProtocol
 import PBStore
 import PBStoreTestSuite
 import Testing
@@ -109,11 +110,7 @@ import Testing
     /// A write that charges and then fails is rolled back to its savepoint, and the store's copy of the grant and
     /// channel (`ChargeStateCache`) must roll back with it: the next charge decides on the amounts before the failed one.
     @Test func aChargeRolledBackWithItsWriteIsForgotten() async throws {
-        let store = try SQLiteGatewayStore.inMemory()
-        let fixture = StoreFixture()
-        let signed = fixture.signedGrant()
-        _ = try await store.registerGrant(signed, at: StoreFixture.start)
-        try await fixture.chargeCalls(1, price: 1_000, on: signed.digest, store: store)
+        let (store, fixture, signed) = try await Self.storeWithOneCharge()
 
         let abandoned = fixture.request(signed.digest)
         let decide = StoreFixture.chargeIfAffordable(abandoned, price: 1_000, at: StoreFixture.start)
@@ -149,11 +146,7 @@ import Testing
     /// In a charge batch the grant and channel rows are written once, before the commit. A charge whose savepoint
     /// rolls back after it was decided must leave no trace in them: the rows hold exactly the kept charges.
     @Test func aChargeBatchWritesItsRowsOnceWithoutTheRolledBackCharge() async throws {
-        let store = try SQLiteGatewayStore.inMemory()
-        let fixture = StoreFixture()
-        let signed = fixture.signedGrant()
-        _ = try await store.registerGrant(signed, at: StoreFixture.start)
-        try await fixture.chargeCalls(1, price: 1_000, on: signed.digest, store: store)
+        let (store, fixture, signed) = try await Self.storeWithOneCharge()
         let requests = (0..<3).map { _ in fixture.request(signed.digest) }
         let decisions = requests.map { StoreFixture.chargeIfAffordable($0, price: 1_000, at: StoreFixture.start) }
         var failures: [(any Error)?] = []
@@ -216,5 +209,15 @@ import Testing
         // (1,000 frames of a 4 KiB page and a 24-byte header), where an unbounded one reaches tens of MB.
         let observed = largest.value
         #expect(observed > 0 && observed <= 1_000 * (4_096 + 24), "the WAL reached \(observed) bytes")
+    }
+
+    /// An in-memory store with one grant and one charge of 1,000 base units on its channel.
+    static func storeWithOneCharge() async throws -> (SQLiteGatewayStore, StoreFixture, SignedSessionGrant) {
+        let store = try SQLiteGatewayStore.inMemory()
+        let fixture = StoreFixture()
+        let signed = fixture.signedGrant()
+        _ = try await store.registerGrant(signed, at: StoreFixture.start)
+        try await fixture.chargeCalls(1, price: 1_000, on: signed.digest, store: store)
+        return (store, fixture, signed)
     }
 }
