@@ -32,6 +32,10 @@ public struct Bytes32: Sendable, Hashable, Comparable, CustomStringConvertible, 
 
     public static func < (lhs: Bytes32, rhs: Bytes32) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
 
+    /// The bytes in one call: the synthesised conformance fed the hasher 32 single bytes, and ids key the
+    /// gateway's caches and Sentinel's tables, several lookups per paid call.
+    public func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+
     public init(from decoder: any Decoder) throws {
         try self.init(hex: try decoder.singleValueContainer().decode(String.self))
     }

@@ -69,6 +69,9 @@ public struct EthereumAddress: Sendable, Hashable, Comparable, CustomStringConve
         lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
     }
 
+    /// The bytes in one call (the synthesised conformance fed the hasher 20 single bytes; addresses key caches).
+    public func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         try self.init(text)

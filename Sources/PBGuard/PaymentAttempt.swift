@@ -4,7 +4,12 @@ import PBProtocol
 import PBStore
 
 /// What the gateway asks for one request: the service, the price and the x402 entry it offered.
-public struct PaymentOffer: Sendable, Hashable {
+///
+/// A final class of constants rather than a struct: an offer holds some twenty references (the service's strings,
+/// the requirements, `extra`), a paid call passes it through half a dozen values (the attempt, the charge's
+/// closure, the receipt's inputs), and the route's offer is shared by every call within its second; as a struct each
+/// hand-over retained and released every reference. Equality and hashing are by value, as before.
+public final class PaymentOffer: Sendable, Hashable {
     public let service: ServiceRecord
     public let price: UInt128
     public let method: String
@@ -31,6 +36,26 @@ public struct PaymentOffer: Sendable, Hashable {
         self.extra = extra
         self.terms = terms
         self.holdSeconds = holdSeconds
+    }
+
+    public static func == (left: PaymentOffer, right: PaymentOffer) -> Bool {
+        left === right
+            || (left.service == right.service && left.price == right.price && left.method == right.method
+                && left.target == right.target && left.requestBinding == right.requestBinding
+                && left.requirements == right.requirements && left.extra == right.extra && left.terms == right.terms
+                && left.holdSeconds == right.holdSeconds)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(service)
+        hasher.combine(price)
+        hasher.combine(method)
+        hasher.combine(target)
+        hasher.combine(requestBinding)
+        hasher.combine(requirements)
+        hasher.combine(extra)
+        hasher.combine(terms)
+        hasher.combine(holdSeconds)
     }
 }
 
