@@ -230,13 +230,9 @@ extension SQLiteGatewayStore {
             try writeChannel(deferred.record, previous: deferred.stored, in: database)
         }
         for (grantId, deferred) in grants {
-            guard deferred.spent <= deferred.totalLimit else {
-                throw StoreError("grant \(grantId.hex) would exceed its limit")
-            }
-            try database.query(
-                "UPDATE grants SET spent = ?, updated_at_ms = ? WHERE grant_id = ? AND spent = ?",
-                [.amount(deferred.spent), .time(deferred.updatedAt), .bytes32(grantId), .amount(deferred.storedSpent)])
-            guard database.changes == 1 else { throw StoreError("grant \(grantId.hex) changed during the batch") }
+            try updateSpent(
+                of: grantId, from: deferred.storedSpent, to: deferred.spent, limit: deferred.totalLimit,
+                at: deferred.updatedAt, in: database)
         }
     }
 
@@ -323,13 +319,21 @@ extension SQLiteGatewayStore {
     static func updateSpent(
         of grant: GrantRecord, to spent: UInt128, at time: UnixTime, in database: SQLiteConnection
     ) throws(StoreError) {
-        guard spent <= grant.grant.totalLimit else {
-            throw StoreError("grant \(grant.grantId.hex) would exceed its limit")
-        }
+        try updateSpent(
+            of: grant.grantId, from: grant.spent, to: spent, limit: grant.grant.totalLimit, at: time, in: database)
+    }
+
+    /// Sets a grant's spent amount, only if its row still holds `storedSpent` (what the caller read) and never above
+    /// the grant's limit.
+    static func updateSpent(
+        of grantId: Bytes32, from storedSpent: UInt128, to spent: UInt128, limit totalLimit: UInt128, at time: UnixTime,
+        in database: SQLiteConnection
+    ) throws(StoreError) {
+        guard spent <= totalLimit else { throw StoreError("grant \(grantId.hex) would exceed its limit") }
         try database.query(
             "UPDATE grants SET spent = ?, updated_at_ms = ? WHERE grant_id = ? AND spent = ?",
-            [.amount(spent), .time(time), .bytes32(grant.grantId), .amount(grant.spent)])
-        guard database.changes == 1 else { throw StoreError("grant \(grant.grantId.hex) changed during the charge") }
+            [.amount(spent), .time(time), .bytes32(grantId), .amount(storedSpent)])
+        guard database.changes == 1 else { throw StoreError("grant \(grantId.hex) changed since it was read") }
     }
 
     static func add(_ left: UInt128, _ right: UInt128) throws(StoreError) -> UInt128 {

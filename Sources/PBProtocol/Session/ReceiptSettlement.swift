@@ -29,21 +29,11 @@ public struct ReceiptSettlement: Sendable, Hashable {
         self.network = network
     }
 
-    /// `receiptSignature` for a signed receipt, `receiptMAC` for one MAC'd with a credit window's key.
-    var authenticatorField: (name: String, bytes: [UInt8]) {
-        switch authenticator {
-        case .signature(let bytes): ("receiptSignature", bytes)
-        case .windowMAC(let bytes): ("receiptMAC", bytes)
-        }
-    }
-
     /// The x402 settle response: success, the charged amount, and the receipt in `extra`.
     public var settleResponse: SettleResponse {
-        let field = authenticatorField
-        let extra = JSONValue.object([("receipt", receipt.eip712Message()), (field.name, .string(Hex.encode(field.bytes)))])
-        return SettleResponse(
+        SettleResponse(
             success: true, payer: payerText, transaction: "", network: network, amount: String(receipt.amount),
-            extra: extra)
+            extra: SessionReceiptExtra.jsonValue(receipt, authenticator: authenticator))
     }
 
     /// `PAYMENT-RESPONSE`: base64 of `settleResponse`'s JSON with sorted keys, written member by member in that
@@ -74,10 +64,9 @@ public struct ReceiptSettlement: Sendable, Hashable {
         json.append(contentsOf: #","sequence":"#.utf8)
         Self.appendDecimal(receipt.sequence, to: &json)
         json.append(contentsOf: "},".utf8)
-        let field = authenticatorField
-        JSONValue.appendString(field.name, to: &json)
+        JSONValue.appendString(authenticator.fieldName, to: &json)
         json.append(UInt8(ascii: ":"))
-        Self.appendHex(field.bytes, to: &json)
+        Self.appendHex(authenticator.bytes, to: &json)
         json.append(contentsOf: #"},"network":"#.utf8)
         JSONValue.appendString(network.rawValue, to: &json)
         if let payerText {

@@ -126,15 +126,15 @@ public struct SessionRequirementsExtra: Sendable, Hashable {
 /// The `extra` of a pb-session `SettleResponse`: the gateway-signed receipt (docs/PROTOCOL.md, section 9).
 public enum SessionReceiptExtra {
     public static func jsonValue(_ receipt: SignedPaymentReceipt) -> JSONValue {
-        .object([
-            ("receipt", receipt.message.eip712Message()),
-            ("receiptSignature", .string(Hex.encode(receipt.signatureBytes))),
-        ])
+        jsonValue(receipt.message, authenticator: .signature(receipt.signatureBytes))
     }
 
-    /// A window call's receipt, authenticated by the window key instead of a signature (docs/PROTOCOL.md, section 9).
-    public static func jsonValue(_ receipt: PaymentReceipt, windowMAC: [UInt8]) -> JSONValue {
-        .object([("receipt", receipt.eip712Message()), ("receiptMAC", .string(Hex.encode(windowMAC)))])
+    /// The receipt and its signature, or (a window call's) its MAC by the window key (docs/PROTOCOL.md, section 9).
+    public static func jsonValue(_ receipt: PaymentReceipt, authenticator: ReceivedReceipt.Authenticator) -> JSONValue {
+        .object([
+            ("receipt", receipt.eip712Message()),
+            (authenticator.fieldName, .string(Hex.encode(authenticator.bytes))),
+        ])
     }
 
     /// Reads the receipt and how it is authenticated; `domain` is the one the 402 announced. A signed receipt is
@@ -167,6 +167,20 @@ public struct ReceivedReceipt: Sendable, Hashable {
     public enum Authenticator: Sendable, Hashable {
         case signature([UInt8])
         case windowMAC([UInt8])
+
+        /// Its member in a settle response's `extra`.
+        public var fieldName: String {
+            switch self {
+            case .signature: "receiptSignature"
+            case .windowMAC: "receiptMAC"
+            }
+        }
+
+        public var bytes: [UInt8] {
+            switch self {
+            case .signature(let bytes), .windowMAC(let bytes): bytes
+            }
+        }
     }
 
     public let message: PaymentReceipt
